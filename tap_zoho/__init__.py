@@ -1,0 +1,1 @@
+"""tap-zoho: a Singer tap for Zoho CRM and Zoho Desk."""

@@ -1,0 +1,1 @@
+"""target-zoho: a Singer target for Zoho CRM and Zoho Desk."""

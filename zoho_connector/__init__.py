@@ -1,0 +1,1 @@
+"""The connector core shared by tap-zoho and target-zoho: OAuth, HTTP, and the Zoho clients."""

@@ -1,0 +1,5 @@
+"""``python -m zoho_emulator``."""
+
+from zoho_emulator.cli import main
+
+main()

@@ -1,0 +1,117 @@
+"""``zoho-emulator serve``: run the emulator as a real HTTP server."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import socket
+import sys
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+import uvicorn
+
+from zoho_emulator.app import create_app
+from zoho_emulator.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    defaults = Settings()
+    parser = argparse.ArgumentParser(
+        prog="zoho-emulator", description="A local emulator of Zoho CRM, Zoho Desk and OAuth."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the emulator until stopped")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    data = serve.add_argument_group("data")
+    data.add_argument("--seed", type=int, default=defaults.seed)
+    data.add_argument(
+        "--records", type=int, default=defaults.records, help="records per main module"
+    )
+    data.add_argument("--time-zone", default=defaults.time_zone, help="the org's time zone")
+    data.add_argument(
+        "--anchor",
+        type=dt.date.fromisoformat,
+        help="the day the data ends (YYYY-MM-DD, not after today; default today)",
+    )
+    creds = serve.add_argument_group("credentials")
+    creds.add_argument("--client-id", default=defaults.client_id)
+    creds.add_argument("--client-secret", default=defaults.client_secret)
+    creds.add_argument("--refresh-token", default=defaults.refresh_token)
+    creds.add_argument("--desk-org-id", default=defaults.desk_org_id)
+    creds.add_argument(
+        "--scopes", default=",".join(defaults.scopes), help="comma-separated granted scopes"
+    )
+    limits = serve.add_argument_group("limits and faults")
+    limits.add_argument("--latency-ms", type=float, default=defaults.latency_ms)
+    limits.add_argument(
+        "--concurrency",
+        type=int,
+        default=defaults.concurrency,
+        help="calls in flight before 429 (0: unlimited)",
+    )
+    limits.add_argument(
+        "--daily-credits", type=int, default=defaults.daily_credits, help="0: unlimited"
+    )
+    limits.add_argument("--error-rate", type=float, default=defaults.error_rate)
+    limits.add_argument("--drop-rate", type=float, default=defaults.drop_rate)
+    limits.add_argument("--token-lifetime", type=int, default=defaults.token_lifetime)
+    limits.add_argument(
+        "--refresh-limit",
+        type=int,
+        default=defaults.refresh_limit,
+        help="token refreshes per ten minutes",
+    )
+    limits.add_argument("--search-from-cap", type=int, default=defaults.search_from_cap)
+    limits.add_argument("--search-lag-seconds", type=float, default=defaults.search_lag_seconds)
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Settings from parsed ``serve`` arguments.
+
+    Raises:
+        SystemExit: An argument is out of range.
+    """
+    today = dt.datetime.now(dt.UTC).date()
+    anchor = args.anchor or today
+    if anchor > today:
+        sys.exit("zoho-emulator: --anchor must not be after today (writes happen 'now')")
+    if args.records < 0:
+        sys.exit("zoho-emulator: --records must not be negative")
+    ZoneInfo(args.time_zone)  # fails early on an unknown zone
+    names = {field.name for field in dataclasses.fields(Settings)}
+    values = {key: value for key, value in vars(args).items() if key in names}
+    values["scopes"] = tuple(scope for scope in args.scopes.split(",") if scope)
+    values["anchor"] = anchor
+    return Settings(**values)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Serve until stopped, after printing one JSON line with the URL and credentials."""
+    args = _parser().parse_args(argv)
+    settings = settings_from(args)
+    app = create_app(settings)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.host, args.port))
+    sock.listen(1024)
+    host, port = sock.getsockname()[:2]
+    banner = {
+        "url": f"http://{host}:{port}",
+        "client_id": settings.client_id,
+        "client_secret": settings.client_secret,
+        "refresh_token": settings.refresh_token,
+        "desk_org_id": settings.desk_org_id,
+    }
+    sys.stdout.write(json.dumps(banner) + "\n")
+    sys.stdout.flush()
+    config = uvicorn.Config(app, log_level="warning", http="h11", lifespan="off", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Zoho Accounts: the refresh-token grant, access-token checks and scopes (zoho-crm-api.md §1)."""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import secrets
+import urllib.parse
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from zoho_emulator import timefmt
+from zoho_emulator.settings import Settings
+
+#: Zoho keeps at most this many live access tokens per refresh token; the next evicts the oldest.
+ACTIVE_TOKENS_PER_REFRESH_TOKEN = 15
+#: The window of the refresh throttle.
+REFRESH_WINDOW_SECONDS = 600
+_THROTTLED = {
+    "error": "Access Denied",
+    "error_description": "You have made too many requests continuously. Please try again after "
+    "some time.",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class AccessToken:
+    """A live access token."""
+
+    value: str
+    expires_at: float
+    scopes: tuple[str, ...]
+
+
+class AuthFailure(Exception):
+    """A call's token is missing, unknown or expired.
+
+    Args:
+        missing: True when no usable Authorization header was sent at all.
+    """
+
+    def __init__(self, *, missing: bool) -> None:
+        super().__init__("missing token" if missing else "invalid token")
+        self.missing = missing
+
+
+def has_scope(granted: tuple[str, ...], required: str) -> bool:
+    """Whether granted scopes cover a required one.
+
+    A granted scope covers every scope below it: ``ZohoCRM.modules.ALL`` covers
+    ``ZohoCRM.modules.leads.READ``; ``ALL`` covers every operation.
+
+    Args:
+        granted: Scopes of the access token.
+        required: The scope a call needs, e.g. ``ZohoCRM.modules.leads.READ``.
+    """
+    *need_path, need_op = required.lower().split(".")
+    for scope in granted:
+        *path, operation = scope.lower().split(".")
+        if need_path[: len(path)] == path and operation in ("all", need_op):
+            return True
+    return False
+
+
+class TokenAuthority:
+    """Issues and checks access tokens for the one refresh token the emulated org has.
+
+    Args:
+        settings: The emulator settings (credentials, token lifetime, refresh throttle).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._live: collections.OrderedDict[str, AccessToken] = collections.OrderedDict()
+        self._refresh_times: collections.deque[float] = collections.deque()
+        self.refreshes = 0
+
+    def reset_throttle(self) -> None:
+        """Forget past refreshes (the emulator's reset), keeping live tokens valid."""
+        self._refresh_times.clear()
+        self.refreshes = 0
+
+    def expire_all(self) -> None:
+        """Expire every live access token, as an hour passing would."""
+        self._live.clear()
+
+    def grant(self, params: dict[str, str], api_domain: str) -> tuple[int, dict[str, object]]:
+        """Answer a token request.
+
+        Failures carry an ``error`` key; Zoho's status for them varies, 400 is today's
+        (zoho-crm-api.md §1.2).
+
+        Args:
+            params: The request's form and query parameters.
+            api_domain: This emulator's base URL, returned as ``api_domain``.
+
+        Returns:
+            The HTTP status and the JSON body.
+        """
+        settings = self._settings
+        if params.get("grant_type") != "refresh_token":
+            return 400, {"error": "unsupported_grant_type"}
+        if (
+            params.get("client_id") != settings.client_id
+            or params.get("client_secret") != settings.client_secret
+        ):
+            return 400, {"error": "invalid_client"}
+        if params.get("refresh_token") != settings.refresh_token:
+            return 400, {"error": "invalid_code"}
+        moment = timefmt.now()
+        while self._refresh_times and moment - self._refresh_times[0] > REFRESH_WINDOW_SECONDS:
+            self._refresh_times.popleft()
+        if len(self._refresh_times) >= settings.refresh_limit:
+            return 400, dict(_THROTTLED)
+        self._refresh_times.append(moment)
+        self.refreshes += 1
+        token = AccessToken(
+            value=f"1000.{secrets.token_hex(16)}.{secrets.token_hex(16)}",
+            expires_at=moment + settings.token_lifetime,
+            scopes=settings.scopes,
+        )
+        self._live[token.value] = token
+        while len(self._live) > ACTIVE_TOKENS_PER_REFRESH_TOKEN:
+            self._live.popitem(last=False)
+        return 200, {
+            "access_token": token.value,
+            "scope": " ".join(token.scopes),
+            "api_domain": api_domain,
+            "token_type": "Bearer",
+            "expires_in": settings.token_lifetime,
+        }
+
+    def check(self, authorization: str | None) -> AccessToken:
+        """The live token an Authorization header carries.
+
+        Zoho documents ``Zoho-oauthtoken <token>``; ``Bearer`` is accepted in practice.
+
+        Raises:
+            AuthFailure: No such header, or the token is unknown or expired.
+        """
+        scheme, _, value = (authorization or "").partition(" ")
+        if scheme not in ("Zoho-oauthtoken", "Bearer") or not value:
+            raise AuthFailure(missing=True)
+        token = self._live.get(value.strip())
+        if token is None or token.expires_at <= timefmt.now():
+            raise AuthFailure(missing=False)
+        return token
+
+
+async def token_endpoint(request: Request) -> JSONResponse:
+    """``POST /oauth/v2/token``: parameters in a url-encoded form or the query string."""
+    params = dict(request.query_params)
+    params.update(urllib.parse.parse_qsl((await request.body()).decode("utf-8", "replace")))
+    emulator = request.app.state.emulator
+    status, body = emulator.tokens.grant(params, emulator.base_url(request))
+    return JSONResponse(body, status)

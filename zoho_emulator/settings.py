@@ -1,0 +1,103 @@
+"""Emulator settings: what the command-line flags set, some of them adjustable at run time."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+#: Settings a running emulator accepts through ``PATCH /__emulator__/settings``.
+RUNTIME_SETTINGS = frozenset(
+    {
+        "latency_ms",
+        "concurrency",
+        "daily_credits",
+        "error_rate",
+        "drop_rate",
+        "token_lifetime",
+        "refresh_limit",
+        "search_from_cap",
+        "search_lag_seconds",
+    }
+)
+
+
+@dataclasses.dataclass
+class Settings:
+    """Everything that shapes one emulated Zoho org.
+
+    Attributes:
+        seed: Seed of the generated data and of the fault sequence.
+        records: Records per main module (CRM Leads, Contacts, Accounts, Deals and the custom
+            module; Desk contacts and tickets).
+        client_id: The OAuth client id the token endpoint accepts.
+        client_secret: The OAuth client secret the token endpoint accepts.
+        refresh_token: The refresh token the token endpoint accepts.
+        desk_org_id: The Desk ``orgId`` every Desk call must carry.
+        scopes: Scopes granted to the refresh token's access tokens.
+        time_zone: The org's (and API user's) time zone; CRM datetimes carry its offset.
+        anchor: The day the generated data ends; the data spans the two years before it.
+        latency_ms: Latency added to every API call.
+        concurrency: Calls in flight at once before 429 TOO_MANY_REQUESTS (0: unlimited).
+        daily_credits: API credits before 429 for the rest of the day (0: unlimited).
+        error_rate: Share of API calls answered with a 500.
+        drop_rate: Share of API calls whose connection is dropped without an answer.
+        token_lifetime: Seconds an access token lives.
+        refresh_limit: Token refreshes allowed per refresh token in ten minutes.
+        search_from_cap: Largest ``from`` a Desk search accepts (999 in the OAS, 4999 per
+            secondary sources).
+        search_lag_seconds: Seconds before a CRM write shows in search (Zoho's index lag).
+    """
+
+    seed: int = 42
+    records: int = 2500
+    client_id: str = "emulator-client-id"
+    client_secret: str = "emulator-client-secret"  # noqa: S105 - the emulator's public default
+    refresh_token: str = "emulator-refresh-token"  # noqa: S105 - the emulator's public default
+    desk_org_id: str = "emulator-org"
+    scopes: tuple[str, ...] = (
+        "ZohoCRM.modules.ALL",
+        "ZohoCRM.settings.ALL",
+        "ZohoCRM.users.READ",
+        "ZohoCRM.org.READ",
+        "ZohoCRM.coql.READ",
+        "ZohoSearch.securesearch.READ",
+        "Desk.tickets.ALL",
+        "Desk.contacts.ALL",
+        "Desk.tasks.ALL",
+        "Desk.calls.ALL",
+        "Desk.events.ALL",
+        "Desk.basic.READ",
+        "Desk.settings.READ",
+        "Desk.search.READ",
+    )
+    time_zone: str = "America/Los_Angeles"
+    anchor: dt.date = dataclasses.field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+    latency_ms: float = 0.0
+    concurrency: int = 10
+    daily_credits: int = 0
+    error_rate: float = 0.0
+    drop_rate: float = 0.0
+    token_lifetime: int = 3600
+    refresh_limit: int = 10
+    search_from_cap: int = 999
+    search_lag_seconds: float = 0.0
+
+    def update(self, changes: dict[str, Any]) -> None:
+        """Apply run-time changes, refusing settings that only a restart can change.
+
+        Args:
+            changes: Setting name to new value.
+
+        Raises:
+            ValueError: A setting is unknown, fixed at start, or of the wrong type.
+        """
+        for name, value in changes.items():
+            if name not in RUNTIME_SETTINGS:
+                msg = f"{name!r} cannot be changed at run time"
+                raise ValueError(msg)
+            current = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                msg = f"{name!r} must be a number"
+                raise ValueError(msg)
+            setattr(self, name, type(current)(value))
