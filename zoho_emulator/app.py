@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Route
-from starlette.types import Scope
 
 from zoho_emulator import crm, desk
 from zoho_emulator.emulator import Emulator, emulator_of
 from zoho_emulator.errors import CrmError, DeskError
 from zoho_emulator.oauth import token_endpoint
-from zoho_emulator.settings import Settings
 from zoho_emulator.traffic import TrafficMiddleware, product_of
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.types import Scope
+
+    from zoho_emulator.settings import Settings
 
 _log = logging.getLogger("zoho_emulator")
 _ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -87,7 +90,7 @@ def _unknown_url(routes: list[BaseRoute]) -> Any:
 
 
 async def _zoho_error(request: Request, error: Exception) -> Response:
-    assert isinstance(error, CrmError | DeskError)  # noqa: S101 - registered for these only
+    assert isinstance(error, CrmError | DeskError)
     return error.response()
 
 
@@ -99,7 +102,7 @@ async def _unexpected(request: Request, error: Exception) -> Response:
 
 
 async def _http_error(request: Request, error: Exception) -> Response:
-    assert isinstance(error, HTTPException)  # noqa: S101 - registered for these only
+    assert isinstance(error, HTTPException)
     return await _unknown_url(request.app.router.routes)(request)
 
 

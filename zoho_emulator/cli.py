@@ -8,13 +8,16 @@ import datetime as dt
 import json
 import socket
 import sys
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import uvicorn
 
 from zoho_emulator.app import create_app
 from zoho_emulator.settings import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
+from typing import TYPE_CHECKING
 
 from zoho_emulator.crm.org import CrmOrg
 from zoho_emulator.desk.org import DeskOrg
 from zoho_emulator.oauth import TokenAuthority
-from zoho_emulator.settings import Settings
 from zoho_emulator.traffic import Traffic
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from zoho_emulator.settings import Settings
 
 
 class Emulator:

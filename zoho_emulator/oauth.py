@@ -6,12 +6,16 @@ import collections
 import dataclasses
 import secrets
 import urllib.parse
+from typing import TYPE_CHECKING
 
-from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from zoho_emulator import timefmt
-from zoho_emulator.settings import Settings
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from zoho_emulator.settings import Settings
 
 #: Zoho keeps at most this many live access tokens per refresh token; the next evicts the oldest.
 ACTIVE_TOKENS_PER_REFRESH_TOKEN = 15
@@ -33,7 +37,7 @@ class AccessToken:
     scopes: tuple[str, ...]
 
 
-class AuthFailure(Exception):
+class AuthError(Exception):
     """A call's token is missing, unknown or expired.
 
     Args:
@@ -137,14 +141,14 @@ class TokenAuthority:
         Zoho documents ``Zoho-oauthtoken <token>``; ``Bearer`` is accepted in practice.
 
         Raises:
-            AuthFailure: No such header, or the token is unknown or expired.
+            AuthError: No such header, or the token is unknown or expired.
         """
         scheme, _, value = (authorization or "").partition(" ")
         if scheme not in ("Zoho-oauthtoken", "Bearer") or not value:
-            raise AuthFailure(missing=True)
+            raise AuthError(missing=True)
         token = self._live.get(value.strip())
         if token is None or token.expires_at <= timefmt.now():
-            raise AuthFailure(missing=False)
+            raise AuthError(missing=False)
         return token
 
 

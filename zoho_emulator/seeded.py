@@ -7,8 +7,10 @@ each time it is served, which is what lets a module of a million records fit in 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 T = TypeVar("T")
 

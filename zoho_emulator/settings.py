@@ -52,8 +52,8 @@ class Settings:
     seed: int = 42
     records: int = 2500
     client_id: str = "emulator-client-id"
-    client_secret: str = "emulator-client-secret"  # noqa: S105 - the emulator's public default
-    refresh_token: str = "emulator-refresh-token"  # noqa: S105 - the emulator's public default
+    client_secret: str = "emulator-client-secret"
+    refresh_token: str = "emulator-refresh-token"
     desk_org_id: str = "emulator-org"
     scopes: tuple[str, ...] = (
         "ZohoCRM.modules.ALL",

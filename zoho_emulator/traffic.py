@@ -13,13 +13,13 @@ import math
 import random
 from typing import TYPE_CHECKING, Any
 
-from starlette.requests import Request
-
 from zoho_emulator.errors import CrmError, DeskError
-from zoho_emulator.settings import Settings
 
 if TYPE_CHECKING:
+    from starlette.requests import Request
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from zoho_emulator.settings import Settings
 
 CRM_PREFIX = "/crm/"
 DESK_PREFIX = "/api/v1/"

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 #: Every emulated id starts with the org's prefix; Zoho ids are 18-19 digit strings.
 ORG_PREFIX = "4876876"
@@ -187,11 +189,20 @@ def _system_fields(*, modified: bool = True) -> tuple[Field, ...]:
 
 
 _SOURCES = ("Advertisement", "Cold Call", "Employee Referral", "Web Download", "Trade Show")
-_INDUSTRIES = ("ASP (Application Service Provider)", "Data/Telecom OEM", "Government/Military")
+_INDUSTRIES: tuple[str, ...] = (
+    "ASP (Application Service Provider)",
+    "Data/Telecom OEM",
+    "Government/Military",
+)
 _INDUSTRIES += ("Large Enterprise", "Management ISV", "Non-management ISV", "Optical Networking")
 _RATINGS = ("Acquired", "Active", "Market Failed", "Project Cancelled", "Shut Down")
 _SALUTATIONS = ("Mr.", "Mrs.", "Ms.", "Dr.", "Prof.")
-_STAGES = ("Qualification", "Needs Analysis", "Value Proposition", "Proposal/Price Quote")
+_STAGES: tuple[str, ...] = (
+    "Qualification",
+    "Needs Analysis",
+    "Value Proposition",
+    "Proposal/Price Quote",
+)
 _STAGES += ("Negotiation/Review", "Closed Won", "Closed Lost")
 _LANGUAGES = ("English", "Deutsch", "Español", "Français", "日本語", "Português")
 _SERVICES = ("Inspection", "Repair, urgent", "Calibration (annual)", "Training", 'Audit "full"')
@@ -233,8 +244,12 @@ _LEADS = Module(
         Field("Description", "textarea", kind="paragraph", length=32000),
         Field("Converted__s", "boolean", kind="converted", read_only=True),
         Field("Converted_Date_Time", "datetime", kind="converted_at", read_only=True),
-        Field("Converted_Account", "lookup", kind="converted_to", lookup="Accounts", read_only=True),
-        Field("Converted_Contact", "lookup", kind="converted_to", lookup="Contacts", read_only=True),
+        Field(
+            "Converted_Account", "lookup", kind="converted_to", lookup="Accounts", read_only=True
+        ),
+        Field(
+            "Converted_Contact", "lookup", kind="converted_to", lookup="Contacts", read_only=True
+        ),
         Field("Converted_Deal", "lookup", kind="converted_to", lookup="Deals", read_only=True),
         _pick("Unsubscribed_Mode", ("Consent form", "Manual", "Unsubscribe link")),
         Field("Unsubscribed_Time", "datetime", kind="past"),

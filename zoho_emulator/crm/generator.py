@@ -1,4 +1,4 @@
-"""Seeded CRM records, computed on demand: a value is a pure function of (seed, module, record, field).
+"""Seeded CRM records computed on demand: each value is a function of (seed, module, record, field).
 
 Nothing here is stored per record except three compact arrays per module (created time,
 modified time, flags), so a million-record module costs tens of megabytes.
@@ -11,24 +11,50 @@ import dataclasses
 import datetime as dt
 import functools
 import unicodedata
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
 from zoho_emulator import timefmt
 from zoho_emulator.crm import catalog
-from zoho_emulator.crm.catalog import Field, Module
 from zoho_emulator.seeded import below, chance, code, mix, pick
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from zoho_emulator.crm.catalog import Field, Module
 
 DAY = 86_400
 _MASK = (1 << 64) - 1
 #: Flag bits per seeded record.
 SEED_DELETED, CONVERTED, UNAPPROVED, PERMANENTLY_DELETED = 1, 2, 4, 8
 
-_FIRST = ("Ada", "Zoë", "José", "Björn", "Chloé", "Ngozi", "Mateus", "Øyvind", "Siobhán")
+_FIRST: tuple[str, ...] = (
+    "Ada",
+    "Zoë",
+    "José",
+    "Björn",
+    "Chloé",
+    "Ngozi",
+    "Mateus",
+    "Øyvind",
+    "Siobhán",
+)
 _FIRST += ("Hiroshi", "Amélie", "Dmitri", "Fatima", "Liam", "Ana Lúcia", "Kwame", "Ines")
-_LAST = ("Okafor", "Müller", "O'Connor", "García", "Nakamura", "Søndergaard", "Smith")
+_LAST: tuple[str, ...] = (
+    "Okafor",
+    "Müller",
+    "O'Connor",
+    "García",
+    "Nakamura",
+    "Søndergaard",
+    "Smith",
+)
 _LAST += ("Dubois", "Kowalski", "Nguyễn", "Van der Berg", "D'Angelo", "Ólafsson", "Chen")
-_COMPANIES = ("Acme, Inc.", "Müller & Söhne (GmbH)", '"Quoted" Holdings', "Nordic Fjord AS")
+_COMPANIES: tuple[str, ...] = (
+    "Acme, Inc.",
+    "Müller & Söhne (GmbH)",
+    '"Quoted" Holdings',
+    "Nordic Fjord AS",
+)
 _COMPANIES += ("São Paulo Logística", "東京トレーディング", "O'Reilly (Europe), Ltd")
 _COMPANIES += ("Smith, Jones & Co", "Café Crème", "Zürich Re (Schweiz)", "Back\\Slash LLC")
 _CITIES = ("Zürich", "São Paulo", "Kraków", "Reykjavík", "Montréal", "Austin", "Tōkyō", "Lagos")
@@ -37,13 +63,22 @@ _COUNTRIES = ("United States", "Deutschland", "Brasil", "Polska", "Ísland", "Ca
 _STREETS = ("1 Main St.", "Rua Augusta, 1500", "ul. Floriańska 3/5", "12 (rear) Baker Street")
 _TITLES = ("CEO", "VP, Sales", "Head of IT (EMEA)", 'Lead "Ninja"', "Directrice générale")
 _DEPARTMENTS = ("Sales", "R&D", "Finance, Legal", "Support (Tier 2)")
-_WORDS = ("alpha", "beta", "Grüße", "naïve café", "smörgåsbord", "(draft)", "a, b, c", "50%")
+_WORDS: tuple[str, ...] = (
+    "alpha",
+    "beta",
+    "Grüße",
+    "naïve café",
+    "smörgåsbord",
+    "(draft)",
+    "a, b, c",
+    "50%",
+)
 _WORDS += ('say "hi"', "it's", "東京", "emoji 🚀", "tab\tseparated", "back\\slash")
 _PARAGRAPHS = (
-    "First line, with a comma.\nSecond line (in parentheses).\nThird: \"quoted\" text.",
+    'First line, with a comma.\nSecond line (in parentheses).\nThird: "quoted" text.',
     "Ünïcödé paragraph — dashes – and ‘curly’ quotes.\r\nWindows line ending above.",
     "Single line note",
-    "Bullet list:\n- one\n- two, three\n- \"four\"\n\nTrailing blank line above.",
+    'Bullet list:\n- one\n- two, three\n- "four"\n\nTrailing blank line above.',
 )
 _PHRASES = ("Quarterly review", "Follow up, urgent", "Renewal (2 years)", "Démo produit")
 _DOMAINS = ("example.test", "mail.example.test", "exemple.test")
@@ -125,7 +160,10 @@ class Generator:
 
     def lookup(self, module: Module, index: int) -> dict[str, Any]:
         """A lookup value pointing at a record."""
-        return {"name": self.display_name(module, index), "id": catalog.record_id(module.code, index)}
+        return {
+            "name": self.display_name(module, index),
+            "id": catalog.record_id(module.code, index),
+        }
 
     def live_index(self, module: Module, h: int) -> int | None:
         """A live seeded record of ``module`` chosen by hash ``h``."""
@@ -323,13 +361,18 @@ class Generator:
 
     def _date(self, field: Field, h: int) -> str:
         if field.kind == "birthday":
-            return dt.date(1950 + below(h, 55), 1 + below(h >> 8, 12), 1 + below(h >> 16, 28)).isoformat()
+            return dt.date(
+                1950 + below(h, 55), 1 + below(h >> 8, 12), 1 + below(h >> 16, 28)
+            ).isoformat()
         if field.kind == "future_date":
             return timefmt.crm_date(self.end + below(h, 365) * DAY, self.zone)
         return timefmt.crm_date(self.start + below(h, self.end - self.start), self.zone)
 
     def _detail_value(self, module: Module, index: int, field: Field) -> list[dict[str, Any]]:
-        parent = {"name": self.display_name(module, index), "id": catalog.record_id(module.code, index)}
+        parent = {
+            "name": self.display_name(module, index),
+            "id": catalog.record_id(module.code, index),
+        }
         if field.data_type == "multiselectlookup":
             accounts = catalog.MODULES_BY_NAME["Accounts"]
             links = []
@@ -372,7 +415,7 @@ def formula_expected_revenue(amount: Any, probability: Any) -> float | None:
     """Deals.Expected_Revenue = Amount × Probability / 100."""
     if amount is None or probability is None:
         return None
-    return round(amount * probability / 100, 2)
+    return float(round(amount * probability / 100, 2))
 
 
 def formula_label(name: Any, status: Any) -> str | None:
@@ -391,7 +434,9 @@ def _module_times(seed: int, size: int, module_code: int, start: int, end: int) 
     """
     span = end - start
     step = max(1, span // max(size, 1))
-    bursts = [start + below(mix(seed, module_code, burst, 2), span) for burst in range(size // 40 + 1)]
+    bursts = [
+        start + below(mix(seed, module_code, burst, 2), span) for burst in range(size // 40 + 1)
+    ]
     key = mix(seed, module_code)
     created = array.array("q", bytes(8 * size))
     modified = array.array("q", bytes(8 * size))

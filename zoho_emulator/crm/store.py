@@ -12,11 +12,10 @@ import array
 import collections
 import dataclasses
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zoho_emulator import timefmt
 from zoho_emulator.crm import catalog
-from zoho_emulator.crm.catalog import Field, Module
 from zoho_emulator.crm.generator import (
     CONVERTED,
     PERMANENTLY_DELETED,
@@ -24,6 +23,9 @@ from zoho_emulator.crm.generator import (
     UNAPPROVED,
     Generator,
 )
+
+if TYPE_CHECKING:
+    from zoho_emulator.crm.catalog import Field, Module
 
 SORT_FIELDS = ("id", "Created_Time", "Modified_Time")
 _LOOKUP_TYPES = frozenset({"lookup", "ownerlookup", "userlookup", "multi_module_lookup"})
@@ -197,7 +199,9 @@ class ModuleStore:
             if flags[index] & hide or index in skipped:
                 continue
             if since is not None and (
-                self.modified_ts(index) <= since if index in self.overlay else modified[index] <= since
+                self.modified_ts(index) <= since
+                if index in self.overlay
+                else modified[index] <= since
             ):
                 continue
             chosen.append(index)
@@ -207,13 +211,19 @@ class ModuleStore:
             chosen = array.array("q", (index for index in chosen if not self.is_approved(index)))
         tail = [
             index
-            for index in (self.overlay if by_modified else range(self.base_size, self.base_size + self.created))
+            for index in (
+                self.overlay
+                if by_modified
+                else range(self.base_size, self.base_size + self.created)
+            )
             if self.exists(index)
             and (since is None or self.modified_ts(index) > since)
             and (filters.approved != "false")
             and (filters.converted != "true" or self.is_converted(index))
         ]
-        tail.sort(key=lambda index: (self.modified_ts(index), _tie(index)) if by_modified else index)
+        tail.sort(
+            key=lambda index: (self.modified_ts(index), _tie(index)) if by_modified else index
+        )
         chosen.extend(tail)
         return chosen
 
@@ -248,9 +258,7 @@ class ModuleStore:
             )
         retention = {"recycle": 60 * 86_400, "permanent": 120 * 86_400}
         entries = [
-            entry
-            for entry in entries
-            if now - entry["_deleted_ts"] <= retention[entry["type"]]
+            entry for entry in entries if now - entry["_deleted_ts"] <= retention[entry["type"]]
         ]
         entries.sort(key=lambda entry: (-entry["_deleted_ts"], entry["id"]))
         return entries
@@ -270,7 +278,10 @@ class ModuleStore:
             "id": catalog.record_id(self.module.code, index),
             "display_name": None if permanent else name,
             "type": "permanent" if permanent else "recycle",
-            "created_by": None if permanent else created_by and {
+            "created_by": None
+            if permanent
+            else created_by
+            and {
                 "name": created_by["name"],
                 "id": created_by["id"],
             },
@@ -338,7 +349,9 @@ class ModuleStore:
 
     def _reindex(self, index: int) -> None:
         for name, values in self._value_indexes.items():
-            values.setdefault(_normal(self.get(index, self.module.field_map[name])), set()).add(index)
+            values.setdefault(_normal(self.get(index, self.module.field_map[name])), set()).add(
+                index
+            )
 
 
 def _normal(value: Any) -> Any:
@@ -369,9 +382,7 @@ def _base_order(gen: Generator, module: Module, sort_by: str) -> array.array[int
             order = array.array("q", range(size))
         else:
             column = times.modified if sort_by == "Modified_Time" else times.created
-            order = array.array(
-                "q", sorted(range(size), key=lambda i: (column[i] << 20) | _tie(i))
-            )
+            order = array.array("q", sorted(range(size), key=lambda i: (column[i] << 20) | _tie(i)))
         _ORDER_CACHE[key] = order
     return order
 
