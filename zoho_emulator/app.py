@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -18,6 +18,8 @@ from zoho_emulator.oauth import token_endpoint
 from zoho_emulator.traffic import TrafficMiddleware, product_of
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from starlette.requests import Request
     from starlette.types import Scope
 
@@ -67,7 +69,7 @@ def _route_template(routes: list[BaseRoute], scope: Scope) -> str:
     return partial or scope["path"]
 
 
-def _unknown_url(routes: list[BaseRoute]) -> Any:
+def _unknown_url(routes: list[BaseRoute]) -> Callable[[Request], Awaitable[Response]]:
     async def unknown(request: Request) -> Response:
         method_mismatch = any(
             route.matches(request.scope)[0] == Match.PARTIAL

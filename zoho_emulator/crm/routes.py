@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import json
+import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import JSONResponse, Response
@@ -35,6 +37,7 @@ DISCRETE_LIMIT = 2_000
 TOKEN_LIMIT = 100_000
 SEARCH_LIMIT = 2_000
 _FLAG_VALUES = frozenset({"true", "false", "both"})
+_LIMIT_CLAUSE = re.compile(r"\s+limit\s+[\d\s,]+(offset\s+\d+\s*)?;?$", re.IGNORECASE)
 
 
 # -- the preamble of every call ----------------------------------------------------------
@@ -399,14 +402,23 @@ def _searchable(org: CrmOrg, store: ModuleStore, request: Request) -> list[int]:
         approved=_choice(request, "approved", "true", _FLAG_VALUES),
     )
     lag = org.settings.search_lag_seconds
-    fresh_after = timefmt.now() - lag
-    matched = []
-    for index in store.select("id", descending=True, filters=filters):
-        if lag and store.written_at.get(index, 0.0) > fresh_after:
-            continue  # Zoho's search index lags behind writes (§5)
-        if predicate(functools.partial(store.get, index)):
-            matched.append(index)
-    return matched
+    terms = tuple(
+        (name, request.query_params.get(name)) for name in ("criteria", "email", "phone", "word")
+    )
+
+    def scan() -> list[int]:
+        fresh_after = timefmt.now() - lag
+        return [
+            index
+            for index in store.select("id", descending=True, filters=filters)
+            # Zoho's search index lags behind writes (§5).
+            if not (lag and store.written_at.get(index, 0.0) > fresh_after)
+            and predicate(functools.partial(store.get, index))
+        ]
+
+    if lag:
+        return scan()  # what is visible changes with the clock, not only with writes
+    return store.cached_query(("search", terms, filters), scan)
 
 
 async def search_records(request: Request) -> Response:
@@ -476,18 +488,25 @@ async def coql_query(request: Request) -> Response:
         raise CrmError(403, "NO_PERMISSION", "permission denied", {})
     emulator.traffic.charge(request, query.credits)
     resolve = org.resolve_lookup
-    matched = [
-        index
-        for index in store.live_indices()
-        if query.where is None or query.where(functools.partial(store.get, index), resolve)
-    ]
-    for column, descending in reversed(query.order_by):
-        matched.sort(
-            key=lambda index: coql.sort_key(
-                coql.column_value(column, functools.partial(store.get, index), resolve)
-            ),
-            reverse=descending,
-        )
+
+    def run() -> list[int]:
+        matched = [
+            index
+            for index in store.live_indices()
+            if query.where is None or query.where(functools.partial(store.get, index), resolve)
+        ]
+        for column, descending in reversed(query.order_by):
+            matched.sort(
+                key=lambda index: coql.sort_key(
+                    coql.column_value(column, functools.partial(store.get, index), resolve)
+                ),
+                reverse=descending,
+            )
+        return matched
+
+    # Pages of one query differ only in their trailing LIMIT/OFFSET clause.
+    unpaged = _LIMIT_CLAUSE.sub("", text.strip())
+    matched = store.cached_query(("coql", unpaged), run)
     chosen = matched[query.offset : query.offset + query.limit]
     if not chosen:
         return Response(status_code=204)
@@ -545,7 +564,8 @@ async def list_fields(request: Request) -> Response:
     return JSONResponse({"fields": fields})
 
 
-_USER_TYPES = {
+_UserFilter = Callable[[dict[str, Any], dict[str, Any]], bool]
+_USER_TYPES: dict[str, _UserFilter] = {
     "AllUsers": lambda user, me: True,
     "ActiveUsers": lambda user, me: user["status"] == "active",
     "DeactiveUsers": lambda user, me: user["status"] == "disabled",

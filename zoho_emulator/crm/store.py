@@ -81,6 +81,9 @@ class ModuleStore:
             collections.OrderedDict()
         )
         self._value_indexes: dict[str, dict[Any, set[int]]] = {}
+        self._query_results: collections.OrderedDict[tuple[Any, ...], list[int]] = (
+            collections.OrderedDict()
+        )
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -91,7 +94,9 @@ class ModuleStore:
         return index >= self.base_size or not self.times.flags[index] & SEED_DELETED
 
     def get(self, index: int, field: Field) -> Any:
-        """The current wire value of one field."""
+        """The current wire value of one field; ``id`` answers the record id."""
+        if field.api_name == "id":
+            return catalog.record_id(self.module.code, index)
         written = self.overlay.get(index)
         if written is not None:
             return written.get(field.api_name)
@@ -178,6 +183,20 @@ class ModuleStore:
         while len(self._selections) > _SELECTION_CACHE_SIZE:
             self._selections.popitem(last=False)
         return chosen
+
+    def cached_query(self, key: tuple[Any, ...], compute: Callable[[], list[int]]) -> list[int]:
+        """The records a search or COQL query matched, computed once per data version.
+
+        A query scans every record; paging through its results must not scan again.
+        """
+        full_key = (self.version, *key)
+        cached = self._query_results.get(full_key)
+        if cached is None:
+            cached = compute()
+            self._query_results[full_key] = cached
+            while len(self._query_results) > _SELECTION_CACHE_SIZE:
+                self._query_results.popitem(last=False)
+        return cached
 
     def _compute_selection(self, sort_by: str, filters: Filters) -> array.array[int]:
         by_modified = sort_by == "Modified_Time"
