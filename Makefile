@@ -26,7 +26,7 @@ emulator: install
 	$(BIN)/zoho-emulator serve --host 127.0.0.1 --port 8765
 
 demo: install
-	$(BIN)/python -m zoho_emulator.demo
+	$(BIN)/python scripts/demo.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
-import subprocess
-import sys
 from typing import TYPE_CHECKING, Any
 
 import requests
 
+from zoho_emulator.process import serve
+
 if TYPE_CHECKING:
+    import subprocess
     from collections.abc import Iterator
 
 
@@ -80,20 +80,7 @@ class Emulator:
 
 
 @contextlib.contextmanager
-def running_emulator(*args: str) -> Iterator[Emulator]:
+def running_emulator(*flags: str) -> Iterator[Emulator]:
     """Start ``zoho-emulator serve --port 0`` with extra flags; stop it afterwards."""
-    command = [sys.executable, "-m", "zoho_emulator", "serve", "--port", "0", *args]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        banner = json.loads(process.stdout.readline())
-        yield Emulator(process=process, **banner)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+    with serve(*flags) as (banner, process):
+        yield Emulator(process=process, **dataclasses.asdict(banner))

@@ -25,12 +25,17 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="zoho-emulator", description="A local emulator of Zoho CRM, Zoho Desk and OAuth."
     )
+    formatter = argparse.ArgumentDefaultsHelpFormatter
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the emulator until stopped")
-    serve.add_argument("--host", default="127.0.0.1")
+    serve = commands.add_parser(
+        "serve", help="serve the emulator until stopped", formatter_class=formatter
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     data = serve.add_argument_group("data")
-    data.add_argument("--seed", type=int, default=defaults.seed)
+    data.add_argument(
+        "--seed", type=int, default=defaults.seed, help="seed of the data and of the faults"
+    )
     data.add_argument(
         "--records", type=int, default=defaults.records, help="records per main module"
     )
@@ -41,15 +46,23 @@ def _parser() -> argparse.ArgumentParser:
         help="the day the data ends (YYYY-MM-DD, not after today; default today)",
     )
     creds = serve.add_argument_group("credentials")
-    creds.add_argument("--client-id", default=defaults.client_id)
-    creds.add_argument("--client-secret", default=defaults.client_secret)
-    creds.add_argument("--refresh-token", default=defaults.refresh_token)
-    creds.add_argument("--desk-org-id", default=defaults.desk_org_id)
+    creds.add_argument("--client-id", default=defaults.client_id, help="accepted client id")
+    creds.add_argument(
+        "--client-secret", default=defaults.client_secret, help="accepted client secret"
+    )
+    creds.add_argument(
+        "--refresh-token", default=defaults.refresh_token, help="accepted refresh token"
+    )
+    creds.add_argument(
+        "--desk-org-id", default=defaults.desk_org_id, help="orgId every Desk call must send"
+    )
     creds.add_argument(
         "--scopes", default=",".join(defaults.scopes), help="comma-separated granted scopes"
     )
     limits = serve.add_argument_group("limits and faults")
-    limits.add_argument("--latency-ms", type=float, default=defaults.latency_ms)
+    limits.add_argument(
+        "--latency-ms", type=float, default=defaults.latency_ms, help="added to every API call"
+    )
     limits.add_argument(
         "--concurrency",
         type=int,
@@ -59,17 +72,42 @@ def _parser() -> argparse.ArgumentParser:
     limits.add_argument(
         "--daily-credits", type=int, default=defaults.daily_credits, help="0: unlimited"
     )
-    limits.add_argument("--error-rate", type=float, default=defaults.error_rate)
-    limits.add_argument("--drop-rate", type=float, default=defaults.drop_rate)
-    limits.add_argument("--token-lifetime", type=int, default=defaults.token_lifetime)
+    limits.add_argument(
+        "--error-rate",
+        type=float,
+        default=defaults.error_rate,
+        help="share of API calls answered with a 500",
+    )
+    limits.add_argument(
+        "--drop-rate",
+        type=float,
+        default=defaults.drop_rate,
+        help="share of API calls whose connection is dropped",
+    )
+    limits.add_argument(
+        "--token-lifetime",
+        type=int,
+        default=defaults.token_lifetime,
+        help="seconds an access token lives",
+    )
     limits.add_argument(
         "--refresh-limit",
         type=int,
         default=defaults.refresh_limit,
         help="token refreshes per ten minutes",
     )
-    limits.add_argument("--search-from-cap", type=int, default=defaults.search_from_cap)
-    limits.add_argument("--search-lag-seconds", type=float, default=defaults.search_lag_seconds)
+    limits.add_argument(
+        "--search-from-cap",
+        type=int,
+        default=defaults.search_from_cap,
+        help="largest 'from' a Desk search accepts",
+    )
+    limits.add_argument(
+        "--search-lag-seconds",
+        type=float,
+        default=defaults.search_lag_seconds,
+        help="seconds before a CRM write shows in search",
+    )
     return parser
 
 
