@@ -1,0 +1,157 @@
+"""OAuth: one access token per refresh token, shared by every client and thread in the process.
+
+Zoho mints at most ten access tokens per refresh token in ten minutes and keeps fifteen alive
+(zoho-crm-api.md §1.4), so a token is refreshed once, under a lock, and reused until it is
+about to expire or Zoho calls it invalid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from typing import Any, ClassVar
+
+import requests
+
+from zoho_connector.errors import ZohoAuthError
+
+#: Refresh this long before Zoho's expiry (at most a tenth of the token's life), so no call
+#: leaves with a dying token.
+EXPIRY_MARGIN = 60.0
+_REFRESH_ATTEMPTS = 4
+_HINTS = {
+    "invalid_client": "Check client_id and client_secret, and that the accounts URL belongs to "
+    "the data center the client was registered in (data_center / accounts_url)",
+    "invalid_code": "The refresh token is wrong, revoked, or from another data center; "
+    "generate a new one",
+    "Access Denied": "Zoho throttles token refreshes to ten per ten minutes per refresh token; "
+    "another process may be refreshing the same token. Wait ten minutes",
+}
+
+
+class AccessToken:
+    """The live access token of one refresh token; get it with :meth:`for_credentials`.
+
+    Args:
+        accounts_url: The Zoho Accounts host, e.g. ``https://accounts.zoho.eu``.
+        client_id: The OAuth client id.
+        client_secret: The OAuth client secret.
+        refresh_token: The refresh token.
+        timeout: Seconds to wait for the token endpoint.
+        verify: TLS verification (``requests``' ``verify``).
+        cert: Client certificate (``requests``' ``cert``).
+    """
+
+    _shared: ClassVar[dict[tuple[str, str, str], AccessToken]] = {}
+    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(
+        self,
+        accounts_url: str,
+        client_id: str,
+        client_secret: str,
+        refresh_token: str,
+        *,
+        timeout: float = 60,
+        verify: bool | str | None = None,
+        cert: Any = None,
+    ) -> None:
+        self.accounts_url = accounts_url.rstrip("/")
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._refresh_token = refresh_token
+        self._timeout = timeout
+        self._verify = True if verify is None else verify
+        self._cert = cert
+        self._lock = threading.Lock()
+        self._value: str | None = None
+        self._refresh_at = 0.0
+        self.api_domain: str | None = None
+        self.refreshes = 0
+
+    @classmethod
+    def for_credentials(
+        cls,
+        accounts_url: str,
+        client_id: str,
+        client_secret: str,
+        refresh_token: str,
+        **options: Any,
+    ) -> AccessToken:
+        """The process-wide token of these credentials, created on first use."""
+        digest = hashlib.sha256(f"{client_id}\0{refresh_token}".encode()).hexdigest()
+        key = (accounts_url.rstrip("/"), client_id, digest)
+        with cls._shared_lock:
+            token = cls._shared.get(key)
+            if token is None:
+                token = cls(accounts_url, client_id, client_secret, refresh_token, **options)
+                cls._shared[key] = token
+            return token
+
+    def __repr__(self) -> str:
+        return f"AccessToken(accounts_url={self.accounts_url!r}, client_id=<redacted>)"
+
+    def get(self) -> str:
+        """A live access token, refreshed first when missing or about to expire.
+
+        Raises:
+            ZohoAuthError: Zoho refused to refresh.
+        """
+        with self._lock:
+            if self._value is None or time.monotonic() >= self._refresh_at:
+                return self._refresh()
+            return self._value
+
+    def invalidate(self, rejected: str) -> None:
+        """Forget a token Zoho called invalid, unless another thread already replaced it."""
+        with self._lock:
+            if self._value == rejected:
+                self._value = None
+
+    def _refresh(self) -> str:
+        form = {
+            "grant_type": "refresh_token",
+            "client_id": self._client_id,
+            "client_secret": self._client_secret,
+            "refresh_token": self._refresh_token,
+        }
+        url = f"{self.accounts_url}/oauth/v2/token"
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = requests.post(
+                    url, data=form, timeout=self._timeout, verify=self._verify, cert=self._cert
+                )
+            except (requests.ConnectionError, requests.Timeout) as error:
+                if attempt == _REFRESH_ATTEMPTS:
+                    msg = f"cannot reach {url}: {type(error).__name__}"
+                    raise ZohoAuthError("CONNECTION_FAILED", msg) from None
+            else:
+                if response.status_code < 500 or attempt == _REFRESH_ATTEMPTS:
+                    return self._accept(response)
+            time.sleep(2 ** (attempt - 1))
+
+    def _accept(self, response: requests.Response) -> str:
+        """Take a token answer; Zoho reports failures by an ``error`` key, whatever the status."""
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if not isinstance(body, dict) or "access_token" not in body:
+            error = str(body.get("error", "no access_token")) if isinstance(body, dict) else "?"
+            description = body.get("error_description") if isinstance(body, dict) else None
+            raise ZohoAuthError(
+                error,
+                str(description or "Zoho Accounts refused to refresh the access token"),
+                status=response.status_code,
+                hint=_HINTS.get(error),
+            )
+        # Zoho's legacy answers give expires_in in milliseconds beside expires_in_sec (§1.2).
+        seconds = float(body.get("expires_in_sec") or body.get("expires_in") or 3600)
+        self._value = str(body["access_token"])
+        self._refresh_at = time.monotonic() + seconds - min(EXPIRY_MARGIN, seconds / 10)
+        self.api_domain = body.get("api_domain")
+        self.refreshes += 1
+        return self._value

@@ -1,0 +1,264 @@
+"""The one HTTP stack: OAuth header, retries with backoff, rate limits and bounded concurrency.
+
+Every call from the CRM and Desk clients goes through :class:`HttpStack`. It retries 429s, 5xx
+answers, timeouts and dropped connections with exponential backoff and full jitter, honours
+``Retry-After``, refreshes the token once when Zoho calls it invalid, and never lets more than
+``n_concurrent`` calls be in flight at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import random
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from zoho_connector.errors import ZohoAuthError, ZohoError, ZohoRateLimitError
+
+if TYPE_CHECKING:
+    from zoho_connector.auth import AccessToken
+
+_log = logging.getLogger("zoho_connector")
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: Error codes meaning "this access token is no good" (CRM §15, Desk §1.3).
+INVALID_TOKEN_CODES = frozenset({"INVALID_TOKEN", "INVALID_OAUTH"})
+_TRANSIENT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
+
+
+@dataclasses.dataclass
+class RetryPolicy:
+    """How hard to retry.
+
+    Attributes:
+        attempts: Attempts per call, the first included.
+        backoff: Base of the exponential backoff, in seconds.
+        max_backoff: Longest single wait, in seconds.
+    """
+
+    attempts: int = 8
+    backoff: float = 0.5
+    max_backoff: float = 60.0
+
+    def wait(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds to wait before retry number ``attempt`` (1-based)."""
+        if retry_after is not None:
+            return min(retry_after, self.max_backoff)
+        ceiling = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+        return random.uniform(0, ceiling)
+
+
+class HttpStack:
+    """Authenticated, retried, concurrency-bounded HTTP calls to one Zoho product.
+
+    Args:
+        token: The shared access token.
+        n_concurrent: Calls allowed in flight at once.
+        timeout: Seconds to wait for an answer.
+        verify: TLS verification; on unless the user turns it off.
+        cert: Client certificate.
+        headers: Headers sent on every call (e.g. Desk's ``orgId``).
+        retry: The retry policy.
+    """
+
+    def __init__(
+        self,
+        token: AccessToken,
+        *,
+        n_concurrent: int = 4,
+        timeout: float = 120,
+        verify: bool | str | None = None,
+        cert: Any = None,
+        headers: dict[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        if n_concurrent < 1:
+            msg = f"n_concurrent must be at least 1, not {n_concurrent}"
+            raise ValueError(msg)
+        self.token = token
+        self.n_concurrent = n_concurrent
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self._slots = threading.BoundedSemaphore(n_concurrent)
+        self._session = requests.Session()
+        self._session.verify = True if verify is None else verify
+        self._session.cert = cert
+        self._session.headers.update(headers or {})
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(10, n_concurrent))
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
+        self._count_lock = threading.Lock()
+        self.calls = 0
+        self.retries = 0
+
+    def auth_headers(self) -> dict[str, str]:
+        """The OAuth header of the current access token."""
+        return {"Authorization": f"Zoho-oauthtoken {self.token.get()}"}
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
+        """One call, retried until Zoho answers something other than a transient failure.
+
+        Raises:
+            ZohoRateLimitError: Still rate limited after every attempt.
+            ZohoError: Still failing (5xx or network) after every attempt.
+        """
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            token = self.token.get()
+            request_headers = {"Authorization": f"Zoho-oauthtoken {token}", **(headers or {})}
+            failure: str
+            retry_after: float | None = None
+            with self._slots:
+                self._count()
+                try:
+                    response = self._session.request(
+                        method,
+                        url,
+                        params=params,
+                        json=json,
+                        headers=request_headers,
+                        timeout=self.timeout,
+                    )
+                except _TRANSIENT_ERRORS as error:
+                    failure = type(error).__name__
+                else:
+                    if (
+                        response.status_code == 401
+                        and not refreshed
+                        and _error_code(response) in (INVALID_TOKEN_CODES)
+                    ):
+                        self.token.invalidate(token)
+                        refreshed = True
+                        attempt -= 1  # a refresh is not a failed attempt
+                        continue
+                    if response.status_code not in RETRYABLE_STATUSES or _final_limit(response):
+                        return response
+                    failure = f"HTTP {response.status_code} {_error_code(response) or ''}".strip()
+                    retry_after = _retry_after(response)
+            if attempt >= self.retry.attempts:
+                self._give_up(method, url, failure, attempt)
+            wait = self.retry.wait(attempt, retry_after)
+            _log.warning(
+                "Zoho %s %s: %s; retry %d/%d in %.1fs",
+                method,
+                _path(url),
+                failure,
+                attempt,
+                self.retry.attempts - 1,
+                wait,
+            )
+            with self._count_lock:
+                self.retries += 1
+            time.sleep(wait)
+
+    def _count(self) -> None:
+        with self._count_lock:
+            self.calls += 1
+
+    def _give_up(self, method: str, url: str, failure: str, attempts: int) -> None:
+        message = f"{method} {_path(url)} still failing after {attempts} attempts: {failure}"
+        if "429" in failure:
+            raise ZohoRateLimitError(
+                "TOO_MANY_REQUESTS",
+                message,
+                hint="Zoho's concurrency limit or the day's API credits are exhausted; lower "
+                "n_concurrent, or wait for credits to come back",
+            )
+        raise ZohoError("RETRIES_EXHAUSTED", message)
+
+
+def _error_code(response: requests.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    code = body.get("code") or body.get("errorCode")
+    return str(code) if code is not None else None
+
+
+def _final_limit(response: requests.Response) -> bool:
+    """Desk's spent daily credits (THRESHOLD_EXCEEDED, §9): retrying within hours is futile."""
+    return response.status_code == 429 and _error_code(response) == "THRESHOLD_EXCEEDED"
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _path(url: str) -> str:
+    """The URL without its query string (which may hold criteria on personal data)."""
+    return url.split("?", 1)[0]
+
+
+def raise_for_error(response: requests.Response) -> None:
+    """Turn a Zoho error answer into an exception carrying Zoho's code, message and details.
+
+    CRM bodies carry ``code``/``message``/``details`` (§15); Desk bodies ``errorCode``/
+    ``message``/``errors`` (Desk §8); token-level failures are :class:`ZohoAuthError`.
+
+    Raises:
+        ZohoAuthError: 401, or an OAuth scope/organization error.
+        ZohoRateLimitError: 429.
+        ZohoError: Any other error status.
+    """
+    if response.status_code < 400:
+        return
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    code = str(body.get("code") or body.get("errorCode") or f"HTTP_{response.status_code}")
+    message = str(body.get("message") or response.reason or "error")
+    raw_details = body.get("details")
+    details: dict[str, Any] = raw_details if isinstance(raw_details, dict) else {}
+    if body.get("errors"):
+        details = {**details, "errors": body["errors"]}
+    kind: type[ZohoError] = ZohoError
+    if response.status_code == 401 or "SCOPE" in code or code == "OAUTH_ORG_MISMATCH":
+        kind = ZohoAuthError
+    elif response.status_code == 429:
+        kind = ZohoRateLimitError
+    raise kind(code, message, details, status=response.status_code, hint=_hint(code))
+
+
+_CODE_HINTS = {
+    "OAUTH_SCOPE_MISMATCH": "The refresh token lacks a scope this call needs; generate it with "
+    "the scopes listed in the README",
+    "SCOPE_MISMATCH": "The refresh token lacks a Desk scope this call needs",
+    "INVALID_TOKEN": "The access token was refused even after a refresh: check that the API URL "
+    "belongs to the data center of the accounts URL",
+    "INVALID_OAUTH": "The access token was refused even after a refresh: check the Desk URL's "
+    "data center",
+    "OAUTH_ORG_MISMATCH": "The Desk org id does not belong to this token",
+    "THRESHOLD_EXCEEDED": "Zoho Desk's API credits for the day are used up",
+}
+
+
+def _hint(code: str) -> str | None:
+    return _CODE_HINTS.get(code)
