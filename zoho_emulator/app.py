@@ -12,7 +12,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Route
 
 from zoho_emulator import crm, desk
-from zoho_emulator.emulator import Emulator, emulator_of
+from zoho_emulator.context import emulator_of
+from zoho_emulator.emulator import Emulator
 from zoho_emulator.errors import CrmError, DeskError
 from zoho_emulator.oauth import token_endpoint
 from zoho_emulator.traffic import TrafficMiddleware, product_of

@@ -40,9 +40,3 @@ class Emulator:
     def base_url(request: Request) -> str:
         """The URL this emulator is reached at, returned as the token's ``api_domain``."""
         return str(request.base_url).rstrip("/")
-
-
-def emulator_of(request: Request) -> Emulator:
-    """The emulator serving a request."""
-    emulator: Emulator = request.app.state.emulator
-    return emulator

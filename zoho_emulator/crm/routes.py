@@ -12,11 +12,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from zoho_emulator import timefmt
+from zoho_emulator.context import emulator_of
 from zoho_emulator.crm import catalog, coql, metadata
 from zoho_emulator.crm.criteria import search_predicate
 from zoho_emulator.crm.store import SORT_FIELDS, Filters, ModuleStore
 from zoho_emulator.crm.writes import Writer, check_batch, check_triggers
-from zoho_emulator.emulator import Emulator, emulator_of
 from zoho_emulator.errors import CrmError, crm_invalid_param
 from zoho_emulator.oauth import AuthError, has_scope
 from zoho_emulator.traffic import credits_for_records
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from zoho_emulator.crm.catalog import Field, Module
     from zoho_emulator.crm.org import CrmOrg
+    from zoho_emulator.emulator import Emulator
 
 VERSIONS = frozenset({"v7", "v8"})
 MAX_FIELDS = 50

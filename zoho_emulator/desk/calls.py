@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import JSONResponse, Response
 
+from zoho_emulator.context import emulator_of
 from zoho_emulator.desk.query import Page, Paging, Query
 from zoho_emulator.errors import DeskError
 from zoho_emulator.oauth import AuthError, has_scope
@@ -70,9 +71,6 @@ async def admit(request: Request, endpoint: Endpoint) -> Call:
             for a missing orgId or a bad query; 400, 415 or 422 for a bad body; 429 when the
             day's credits are spent.
     """
-    # Imported here: zoho_emulator.emulator imports desk.org, and so this package, in turn.
-    from zoho_emulator.emulator import emulator_of
-
     emulator = emulator_of(request)
     try:
         token = emulator.tokens.check(request.headers.get("Authorization"))
