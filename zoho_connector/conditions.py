@@ -1,0 +1,198 @@
+r"""Filter conditions: Zoho search criteria that also know their COQL form.
+
+``query_condition("Last_Name", "=", "Burns, B")`` is ``["(Last_Name:equals:Burns\, B)"]``: a
+list holding one criteria condition, escaped as Zoho requires (zoho-crm-api.md §5). Each
+condition keeps its parts, so a read can run it as COQL when search's 2,000-record cap or its
+"equals means contains" rule would not do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from zoho_connector.errors import ZohoInputError
+from zoho_connector.formats import crm_date, crm_datetime
+
+FORMATS = ("text", "number", "date", "datetime", "boolean")
+#: Zoho's own operator names, and the symbols that stand for them.
+OPERATORS = {
+    "=": "equals",
+    "==": "equals",
+    "equals": "equals",
+    "!=": "not_equal",
+    "not_equal": "not_equal",
+    ">": "greater_than",
+    "greater_than": "greater_than",
+    ">=": "greater_equal",
+    "greater_equal": "greater_equal",
+    "<": "less_than",
+    "less_than": "less_than",
+    "<=": "less_equal",
+    "less_equal": "less_equal",
+    "in": "in",
+    "between": "between",
+    "starts_with": "starts_with",
+}
+_COQL_OPERATORS = {
+    "equals": "=",
+    "not_equal": "!=",
+    "greater_than": ">",
+    "greater_equal": ">=",
+    "less_than": "<",
+    "less_equal": "<=",
+}
+#: Search takes at most ten conditions (§5).
+MAX_CONDITIONS = 10
+
+
+class Condition(str):
+    """One criteria condition, ``(field:operator:value)``, that can also render as COQL."""
+
+    field: str
+    operator: str
+    values: tuple[str, ...]
+    value_format: str
+
+    def __new__(cls, field: str, operator: str, values: Sequence[str], format: str) -> Condition:  # noqa: A002
+        """Build the condition from formatted values (see :func:`query_condition`)."""
+        text = f"({field}:{operator}:{','.join(_escape(value) for value in values)})"
+        condition = super().__new__(cls, text)
+        condition.field = field
+        condition.operator = operator
+        condition.values = tuple(values)
+        condition.value_format = format
+        return condition
+
+    def coql(self) -> str:
+        """The condition as a COQL WHERE expression (§6)."""
+        literals = [_coql_literal(value, self.value_format) for value in self.values]
+        if self.operator == "in":
+            return f"{self.field} in ({', '.join(literals)})"
+        if self.operator == "between":
+            return f"{self.field} between {literals[0]} and {literals[1]}"
+        if self.operator == "starts_with":
+            return f"{self.field} like {_coql_literal(self.values[0] + '%', 'text')}"
+        return f"{self.field} {_COQL_OPERATORS[self.operator]} {literals[0]}"
+
+
+def query_condition(
+    field: str,
+    operator: str,
+    value: Any,
+    format: str = "text",  # noqa: A002 - the public API's name
+    utc: bool = True,
+) -> list[Condition]:
+    """A list holding one Zoho criteria condition.
+
+    Args:
+        field: The field's API name.
+        operator: ``=``, ``!=``, ``>``, ``>=``, ``<``, ``<=``, ``in``, ``between``,
+            ``starts_with``, or Zoho's own names (``equals``, ``not_equal``, ...).
+        value: The value; a sequence of values for ``in``, a pair for ``between``.
+        format: How to write the value: ``text``, ``number``, ``date``, ``datetime`` or
+            ``boolean``.
+        utc: For datetimes: convert to UTC (True) or keep the value's own offset.
+
+    Raises:
+        ZohoInputError: An unknown operator or format, or a value that does not fit.
+    """
+    zoho_operator = OPERATORS.get(operator.strip().lower() if operator else "")
+    if zoho_operator is None:
+        msg = f"unknown operator {operator!r}; expected one of {', '.join(OPERATORS)}"
+        raise ZohoInputError(msg)
+    if format not in FORMATS:
+        msg = f"unknown format {format!r}; expected one of {', '.join(FORMATS)}"
+        raise ZohoInputError(msg)
+    if not field or not isinstance(field, str):
+        msg = "a condition needs a field API name"
+        raise ZohoInputError(msg)
+    raw = _values(zoho_operator, value)
+    try:
+        values = [_format_value(item, format, utc=utc) for item in raw]
+    except (TypeError, ValueError) as error:
+        msg = f"value {value!r} of {field} is not a valid {format}: {error}"
+        raise ZohoInputError(msg) from None
+    return [Condition(field, zoho_operator, values, format)]
+
+
+def criteria(conditions: Iterable[str]) -> str:
+    """Conditions joined with ``and`` as Zoho's search criteria.
+
+    Raises:
+        ZohoInputError: More than ten conditions, which Zoho refuses.
+    """
+    items = list(conditions)
+    if len(items) > MAX_CONDITIONS:
+        msg = f"Zoho search takes at most {MAX_CONDITIONS} conditions, not {len(items)}"
+        raise ZohoInputError(msg)
+    return items[0] if len(items) == 1 else f"({'and'.join(items)})"
+
+
+def coql_where(conditions: Sequence[Condition]) -> str:
+    """Conditions joined with ``and`` as a COQL WHERE clause, parenthesised as COQL requires."""
+    where = conditions[0].coql()
+    for condition in conditions[1:]:
+        where = f"({where}) and ({condition.coql()})"
+    return where
+
+
+def _values(operator: str, value: Any) -> list[Any]:
+    if operator in ("in", "between"):
+        if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+            msg = f"{operator} needs a sequence of values, not {value!r}"
+            raise ZohoInputError(msg)
+        items = list(value)
+        if operator == "between" and len(items) != 2:
+            msg = f"between needs two values, not {len(items)}"
+            raise ZohoInputError(msg)
+        if not items:
+            msg = "in needs at least one value"
+            raise ZohoInputError(msg)
+        return items
+    return [value]
+
+
+def _format_value(value: Any, format: str, *, utc: bool) -> str:  # noqa: A002
+    if format == "text":
+        return str(value)
+    if format == "number":
+        if isinstance(value, bool):
+            msg = "a boolean is not a number"
+            raise TypeError(msg)
+        return format_number(value)
+    if format == "boolean":
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower()
+        if not isinstance(value, bool):
+            msg = "expected true or false"
+            raise TypeError(msg)
+        return "true" if value else "false"
+    if format == "date":
+        return crm_date(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time(), dt.UTC)
+    return crm_datetime(value, utc=utc)
+
+
+def format_number(value: Any) -> str:
+    """A number as plain digits (never ``1e-05``)."""
+    number = Decimal(str(value))
+    if not number.is_finite():
+        msg = f"{value!r} is not a finite number"
+        raise ValueError(msg)
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _escape(value: str) -> str:
+    r"""Backslash-escape what search criteria reserve: ``\``, ``(``, ``)`` and ``,`` (§5)."""
+    return value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").replace(",", "\\,")
+
+
+def _coql_literal(value: str, format: str) -> str:  # noqa: A002
+    if format == "number":
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

@@ -1,0 +1,63 @@
+"""Zoho's date and datetime formats, read and written in one place for the tap and the target.
+
+CRM sends ``2024-05-10T01:10:47-07:00`` (the user's offset, whole seconds) and takes the same
+form back (zoho-crm-api.md §0, §3.1); Desk sends UTC with milliseconds and ``Z``
+(zoho-desk-api.md §3.2). Readers accept any ISO 8601 offset, ``Z`` included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+_UTC = dt.UTC
+
+
+def parse_datetime(value: str | dt.datetime) -> dt.datetime:
+    """An aware datetime from Zoho's text (any offset or ``Z``) or a datetime.
+
+    Naive values are taken as UTC.
+
+    Raises:
+        ValueError: Not an ISO 8601 datetime.
+    """
+    if isinstance(value, dt.datetime):
+        parsed = value
+    else:
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        parsed = dt.datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_UTC)
+
+
+def crm_datetime(value: str | dt.datetime, *, utc: bool = False) -> str:
+    """A datetime as CRM takes it: ``yyyy-MM-ddTHH:mm:ss±HH:mm``.
+
+    Args:
+        value: A datetime or ISO text.
+        utc: Convert to UTC; otherwise the value keeps its own offset.
+    """
+    moment = parse_datetime(value).replace(microsecond=0)
+    if utc:
+        moment = moment.astimezone(_UTC)
+    return moment.isoformat()
+
+
+def crm_date(value: str | dt.date) -> str:
+    """A date as CRM takes it: ``yyyy-MM-dd`` (a datetime keeps its own calendar day).
+
+    Raises:
+        ValueError: Not a date.
+    """
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = value.strip()
+    return dt.date.fromisoformat(text[:10]).isoformat()
+
+
+def desk_datetime(value: str | dt.datetime) -> str:
+    """A datetime as Desk takes it: UTC, milliseconds, ``Z``."""
+    moment = parse_datetime(value).astimezone(_UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
