@@ -523,7 +523,16 @@ _UI_ONLY = (
         ),
     ),
     Module(
-        "Visits_X_Accounts", 46, "Visits X Account", api_supported=False, generated_type="linking"
+        "Visits_X_Accounts",
+        46,
+        "Visits X Account",
+        api_supported=False,
+        generated_type="linking",
+        # The linking module of Service_Visits.Related_Accounts: one lookup to each side.
+        fields=(
+            Field("Linked_Visit", "lookup", lookup="Service_Visits"),
+            Field("Linked_Account", "lookup", lookup="Accounts"),
+        ),
     ),
 )
 

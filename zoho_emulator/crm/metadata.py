@@ -68,16 +68,11 @@ def id_field_json(module: Module) -> dict[str, Any]:
 def field_json(module: Module, field: Field) -> dict[str, Any]:
     """One entry of ``settings/fields``."""
     writable = field.writable
-    label = field.api_name.replace("__s", "").replace("_", " ")
     entry: dict[str, Any] = {
-        "id": catalog.record_id(
-            catalog.METADATA_CODE, 1000 * module.code + module.fields.index(field) + 1
-        )
-        if field in module.fields
-        else catalog.record_id(catalog.METADATA_CODE, 1000 * module.code),
+        "id": _field_id(module, field),
         "api_name": field.api_name,
-        "field_label": label,
-        "display_label": label,
+        "field_label": _label(field),
+        "display_label": _label(field),
         "data_type": field.data_type,
         "json_type": field.json_type,
         "length": field.length or _default_length(field),
@@ -125,6 +120,22 @@ def field_json(module: Module, field: Field) -> dict[str, Any]:
     }
     entry.update(_type_details(module, field))
     return entry
+
+
+def _field_id(module: Module, field: Field) -> str:
+    """A field's metadata id; the ``id`` field, not in ``module.fields``, takes the base."""
+    number = module.fields.index(field) + 1 if field in module.fields else 0
+    return catalog.record_id(catalog.METADATA_CODE, 1000 * module.code + number)
+
+
+def _label(field: Field) -> str:
+    return field.api_name.replace("__s", "").replace("_", " ")
+
+
+def _field_ref(module: Module, api_name: str) -> dict[str, Any]:
+    """A minified field, as multi-select lookup metadata names the linking module's lookups."""
+    field = module.field_map[api_name]
+    return {"api_name": api_name, "field_label": _label(field), "id": _field_id(module, field)}
 
 
 def _default_length(field: Field) -> int:
@@ -182,22 +193,39 @@ def _type_details(module: Module, field: Field) -> dict[str, Any]:
         }
     if data_type == "multiselectlookup":
         linking = catalog.MODULES_BY_NAME["Visits_X_Accounts"]
+        linking_module = {
+            "api_name": linking.api_name,
+            "id": catalog.record_id(catalog.METADATA_CODE, linking.code),
+        }
+        connected_module = {
+            "api_name": "Accounts",
+            "id": catalog.record_id(catalog.METADATA_CODE, 3),
+        }
         return {
             "multiselectlookup": {
+                # The keys of Zoho's v8 OpenAPI file (fields.json, schema multiselectlookup) ...
                 "display_label": "Related Accounts",
-                "linking_module": {
-                    "api_name": linking.api_name,
-                    "id": catalog.record_id(catalog.METADATA_CODE, linking.code),
-                },
+                "linking_module": linking_module,
                 "lookup_apiname": "Linked_Account",
-                "connected_module": {
-                    "api_name": "Accounts",
-                    "id": catalog.record_id(catalog.METADATA_CODE, 3),
-                },
+                "connected_module": connected_module,
                 "api_name": field.api_name,
                 "connectedfield_apiname": "Linked_Visit",
                 "connectedlookup_apiname": "Linked_Visit",
                 "id": catalog.record_id(catalog.METADATA_CODE, 800_000 + module.code),
+                "record_access": True,
+                # ... and the ones Zoho's v8 Python SDK reads instead (zohocrmsdk8-0:
+                # crm/api/fields/multiselectlookup.py, linking_details.py, connected_details.py).
+                # Its util/utility.py set_data_type takes linking_details.module to read the
+                # linking rows with that module's fields; without it Linked_Account stays a map.
+                "linking_details": {
+                    "module": {**linking_module, "plural_label": linking.plural, "visibility": 1},
+                    "lookup_field": _field_ref(linking, "Linked_Visit"),
+                    "connected_lookup_field": _field_ref(linking, "Linked_Account"),
+                },
+                "connected_details": {
+                    "module": {**connected_module, "plural_label": "Accounts"},
+                    "field": _field_ref(linking, "Linked_Visit"),
+                },
             }
         }
     return {}

@@ -212,7 +212,7 @@ class Writer:
         index = self.store.base_size + self.store.created
         if "Visit_Number" in full:
             full["Visit_Number"] = f"SV-{index + 1:06d}"
-        self._derive(full)
+        self._derive(full, index)
         added = self.store.add(full)
         return self._success(added, "record added")
 
@@ -243,7 +243,7 @@ class Writer:
         if self.module.has_modified_time:
             current["Modified_Time"] = self.org.now()
             current["Modified_By"] = Generator.owner_value(self.org.current_user)
-        self._derive(current)
+        self._derive(current, index)
         self.store.put(index, current)
         return self._success(index, message)
 
@@ -531,8 +531,8 @@ class Writer:
                     },
                 )
 
-    def _derive(self, record: dict[str, Any]) -> None:
-        """Recompute what Zoho computes: full names and formulas."""
+    def _derive(self, record: dict[str, Any], index: int) -> None:
+        """Recompute what Zoho computes: full names, formulas, subform rows' ``Parent_Id``."""
         if "Full_Name" in record:
             first, last = record.get("First_Name"), record.get("Last_Name")
             record["Full_Name"] = f"{first} {last}" if first else last
@@ -544,6 +544,17 @@ class Writer:
             record["Expected_Revenue"] = formula_expected_revenue(
                 record.get("Amount"), record.get("Probability")
             )
+        # Rows written through the API point at their record as seeded ones do (§3.1); Zoho's
+        # SDK reads them with the subform module's fields, where Parent_Id is a lookup.
+        name_field = self.module.name_field
+        parent = {
+            "name": record.get(name_field) if name_field else None,
+            "id": catalog.record_id(self.module.code, index),
+        }
+        for field in self.module.fields:
+            if field.data_type == "subform":
+                for row in record.get(field.api_name) or []:
+                    row["Parent_Id"] = dict(parent)
 
     def _index_of(self, record_id: str) -> int | None:
         parsed = catalog.parse_id(record_id)
