@@ -7,14 +7,15 @@ import datetime as dt
 import json
 import pathlib
 import re
-import subprocess
-import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
 
+from tests.server import running_emulator
+
 if TYPE_CHECKING:
+    import subprocess
     from collections.abc import Generator, Iterator
 
 RECORDS = 300
@@ -121,30 +122,8 @@ def narrow() -> Iterator[Desk]:
 
 
 def _serve(*flags: str) -> Generator[Desk, None, None]:
-    command = [sys.executable, "-m", "zoho_emulator", "serve", "--port", "0"]
-    command += ["--records", str(RECORDS), "--concurrency", "0", *flags]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        banner = json.loads(process.stdout.readline())
-        form = {
-            "grant_type": "refresh_token",
-            "client_id": banner["client_id"],
-            "client_secret": banner["client_secret"],
-            "refresh_token": banner["refresh_token"],
-        }
-        token = requests.post(f"{banner['url']}/oauth/v2/token", data=form, timeout=30)
-        token.raise_for_status()
-        yield Desk(banner["url"], banner["desk_org_id"], token.json()["access_token"], process)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+    with running_emulator("--records", str(RECORDS), "--concurrency", "0", *flags) as server:
+        yield Desk(server.url, server.desk_org_id, server.token(), server.process)
 
 
 def _error(response: requests.Response, status: int, code: str) -> dict[str, Any]:

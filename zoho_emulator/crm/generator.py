@@ -13,9 +13,9 @@ import functools
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
-from zoho_emulator import timefmt
+from zoho_emulator import pools, timefmt
 from zoho_emulator.crm import catalog
-from zoho_emulator.seeded import below, chance, code, mix, pick
+from zoho_emulator.seeded import below, chance, code, mix, pick, timeline
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -23,45 +23,10 @@ if TYPE_CHECKING:
     from zoho_emulator.crm.catalog import Field, Module
 
 DAY = 86_400
-_MASK = (1 << 64) - 1
 #: Flag bits per seeded record.
 SEED_DELETED, CONVERTED, UNAPPROVED, PERMANENTLY_DELETED = 1, 2, 4, 8
 
-_FIRST: tuple[str, ...] = (
-    "Ada",
-    "Zoë",
-    "José",
-    "Björn",
-    "Chloé",
-    "Ngozi",
-    "Mateus",
-    "Øyvind",
-    "Siobhán",
-)
-_FIRST += ("Hiroshi", "Amélie", "Dmitri", "Fatima", "Liam", "Ana Lúcia", "Kwame", "Ines")
-_LAST: tuple[str, ...] = (
-    "Okafor",
-    "Müller",
-    "O'Connor",
-    "García",
-    "Nakamura",
-    "Søndergaard",
-    "Smith",
-)
-_LAST += ("Dubois", "Kowalski", "Nguyễn", "Van der Berg", "D'Angelo", "Ólafsson", "Chen")
-_COMPANIES: tuple[str, ...] = (
-    "Acme, Inc.",
-    "Müller & Söhne (GmbH)",
-    '"Quoted" Holdings',
-    "Nordic Fjord AS",
-)
-_COMPANIES += ("São Paulo Logística", "東京トレーディング", "O'Reilly (Europe), Ltd")
-_COMPANIES += ("Smith, Jones & Co", "Café Crème", "Zürich Re (Schweiz)", "Back\\Slash LLC")
-_CITIES = ("Zürich", "São Paulo", "Kraków", "Reykjavík", "Montréal", "Austin", "Tōkyō", "Lagos")
 _STATES = ("CA", "TX", "Bavaria", "Île-de-France", "Ontario", "Lagos", None)
-_COUNTRIES = ("United States", "Deutschland", "Brasil", "Polska", "Ísland", "Canada", "日本")
-_STREETS = ("1 Main St.", "Rua Augusta, 1500", "ul. Floriańska 3/5", "12 (rear) Baker Street")
-_TITLES = ("CEO", "VP, Sales", "Head of IT (EMEA)", 'Lead "Ninja"', "Directrice générale")
 _DEPARTMENTS = ("Sales", "R&D", "Finance, Legal", "Support (Tier 2)")
 _WORDS: tuple[str, ...] = (
     "alpha",
@@ -81,7 +46,6 @@ _PARAGRAPHS = (
     'Bullet list:\n- one\n- two, three\n- "four"\n\nTrailing blank line above.',
 )
 _PHRASES = ("Quarterly review", "Follow up, urgent", "Renewal (2 years)", "Démo produit")
-_DOMAINS = ("example.test", "mail.example.test", "exemple.test")
 _TAGS = (("VIP", "#57B1FD"), ("Renewal", "#F17574"), ("Partner, EU", "#E7A826"))
 _USER_NAMES = (
     ("Ada", "Ruiz", "CEO", "Administrator"),
@@ -245,7 +209,7 @@ class Generator:
                 return None
             first = self.value(module, index, module.field_map["First_Name"])
             last = self.value(module, index, module.field_map["Last_Name"])
-            domain = pick(h, _DOMAINS)
+            domain = pick(h, pools.DOMAINS)
             return f"{_ascii(first)}.{_ascii(last)}.{index + 1}@{domain}"
         if kind == "autonumber":
             return f"SV-{index + 1:06d}"
@@ -323,26 +287,26 @@ class Generator:
 
     def _text(self, module: Module, index: int, field: Field, h: int) -> str:
         kind = field.kind
-        pools: dict[str, tuple[str | None, ...]] = {
-            "city": _CITIES,
+        by_kind: dict[str, tuple[str | None, ...]] = {
+            "city": pools.CITIES,
             "state": _STATES,
-            "country": _COUNTRIES,
-            "street": _STREETS,
-            "title": _TITLES,
+            "country": pools.COUNTRIES,
+            "street": pools.STREETS,
+            "title": pools.TITLES,
             "department": _DEPARTMENTS,
             "paragraph": _PARAGRAPHS,
             "phrase": _PHRASES,
         }
         if kind == "first_name":
-            return pick(mix(self.seed, module.code, index, 11), _FIRST)
+            return pick(mix(self.seed, module.code, index, 11), pools.FIRST)
         if kind == "last_name":
-            return pick(mix(self.seed, module.code, index, 12), _LAST)
+            return pick(mix(self.seed, module.code, index, 12), pools.LAST)
         if kind in ("company", "deal", "visit", "tier"):
-            base = pick(h, _COMPANIES)
+            base = pick(h, pools.COMPANIES)
             label = {"company": "", "deal": "Deal – ", "visit": "Visit ", "tier": "Tier "}[kind]
             return f"{label}{base} #{index + 1}"
-        if kind in pools:
-            return pick(h, pools[kind]) or pick(h, _CITIES) or ""
+        if kind in by_kind:
+            return pick(h, by_kind[kind]) or pick(h, pools.CITIES) or ""
         if kind == "zip":
             return pick(h, ("{:05d}", "SW1A {}AA", "H3Z {:03d}", "{:02d}-950")).format(below(h, 99))
         if kind == "external_id":
@@ -352,9 +316,9 @@ class Generator:
         if field.data_type == "phone":
             return f"+1 (555) 0{below(h, 100):02d}-{below(h >> 9, 10_000):04d}"
         if field.data_type == "website":
-            return f"https://www.{_ascii(pick(h, _COMPANIES))}.example/{below(h, 100)}"
+            return f"https://www.{_ascii(pick(h, pools.COMPANIES))}.example/{below(h, 100)}"
         if field.data_type == "email":
-            return f"{_ascii(pick(h, _FIRST))}.{below(h, 10**6)}@{pick(h >> 5, _DOMAINS)}"
+            return f"{_ascii(pick(h, pools.FIRST))}.{below(h, 10**6)}@{pick(h >> 5, pools.DOMAINS)}"
         if field.data_type == "textarea":
             return pick(h, _PARAGRAPHS)
         return f"{pick(h, _WORDS)} {pick(h >> 17, _WORDS)} {below(h, 1000)}"
@@ -425,35 +389,15 @@ def formula_label(name: Any, status: Any) -> str | None:
 
 @functools.cache
 def _module_times(seed: int, size: int, module_code: int, start: int, end: int) -> ModuleTimes:
-    """Created and modified times and flags of every seeded record of a module.
-
-    Created times rise with the record id; modified times do not, and about a third of the
-    records share their Modified_Time with others, as mass updates and imports leave them.
-    One 64-bit hash per record feeds every draw (bit slices), which keeps a million records
-    to a couple of seconds.
-    """
-    span = end - start
-    step = max(1, span // max(size, 1))
-    bursts = [
-        start + below(mix(seed, module_code, burst, 2), span) for burst in range(size // 40 + 1)
-    ]
-    key = mix(seed, module_code)
+    """Created and modified times (see :func:`timeline`) and flags of a module's records."""
     created = array.array("q", bytes(8 * size))
     modified = array.array("q", bytes(8 * size))
     deleted_at = array.array("q", bytes(8 * size))
     flags = array.array("B", bytes(size))
     converts = module_code == 1
     approvals = module_code in (1, 4)
-    for index in range(size):
-        h = ((key ^ index) * 0xBF58476D1CE4E5B9) & _MASK
-        h ^= h >> 31
-        h = (h * 0x94D049BB133111EB) & _MASK
-        h ^= h >> 29
-        born = start + index * span // size + (h >> 20) % step
-        if h & 1023 < 307:
-            touched = max(born, bursts[(h >> 10) % len(bursts)])
-        else:
-            touched = born + (h >> 30) % min(120 * DAY, end - born + 1)
+    times = timeline(seed, module_code, size, start, end, max_delay=120 * DAY)
+    for index, (h, born, touched) in enumerate(times):
         created[index] = born
         modified[index] = touched
         flag = 0

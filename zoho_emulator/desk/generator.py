@@ -15,7 +15,7 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from zoho_emulator import timefmt
+from zoho_emulator import pools, timefmt
 from zoho_emulator.desk import catalog, directory
 from zoho_emulator.desk.catalog import (
     ACCOUNTS,
@@ -27,48 +27,17 @@ from zoho_emulator.desk.catalog import (
     TICKETS,
     Module,
 )
-from zoho_emulator.seeded import below, chance, code, mix, pick
+from zoho_emulator.seeded import below, chance, code, mix, pick, timeline
 
 if TYPE_CHECKING:
     from zoho_emulator.settings import Settings
 
-_MASK = (1 << 64) - 1
 MAX_THREADS = 4
 MAX_COMMENTS = 2
 
 #: A maker: the seeded value of one key for a record index.
 Maker = Callable[[int], Any]
 
-_FIRST: tuple[str, ...] = (
-    "Ada",
-    "Zoë",
-    "José",
-    "Björn",
-    "Chloé",
-    "Ngozi",
-    "Mateus",
-    "Øyvind",
-    "Siobhán",
-)
-_FIRST += ("Hiroshi", "Amélie", "Dmitri", "Fatima", "Liam", "Ana Lúcia", "Kwame")
-_LAST: tuple[str, ...] = (
-    "Okafor",
-    "Müller",
-    "O'Connor",
-    "García",
-    "Nakamura",
-    "Søndergaard",
-    "Smith",
-)
-_LAST += ("Dubois", "Kowalski", "Nguyễn", "Van der Berg", "D'Angelo", "Ólafsson", "Chen")
-_COMPANIES: tuple[str, ...] = (
-    "Acme, Inc.",
-    "Müller & Söhne (GmbH)",
-    '"Quoted" Holdings',
-    "Nordic Fjord AS",
-)
-_COMPANIES += ("São Paulo Logística", "東京トレーディング", "O'Reilly (Europe), Ltd")
-_COMPANIES += ("Smith, Jones & Co", "Café Crème", "Back\\Slash LLC")
 _SUBJECTS: tuple[str, ...] = (
     "Printer offline after update",
     "Can't log in (SSO)",
@@ -101,13 +70,8 @@ _WORDS: tuple[str, ...] = (
     "it's",
 )
 _WORDS += ("東京", "emoji 🚀", "back\\slash", "line\nbreak")
-_CITIES = ("Zürich", "São Paulo", "Kraków", "Reykjavík", "Montréal", "Austin", "Tōkyō", "Lagos")
 _STATES = ("CA", "TX", "Bavaria", "Île-de-France", "Ontario", "Lagos")
-_COUNTRIES = ("United States", "Deutschland", "Brasil", "Polska", "Ísland", "Canada", "日本")
-_STREETS = ("1 Main St.", "Rua Augusta, 1500", "ul. Floriańska 3/5", "12 (rear) Baker Street")
-_TITLES = ("CEO", "VP, Sales", "Head of IT (EMEA)", 'Lead "Ninja"', "Directrice générale")
 _INDUSTRIES = ("Retail", "Manufacturing, heavy", "Software (SaaS)", "Logistics & Transport")
-_DOMAINS = ("example.test", "mail.example.test", "exemple.test")
 _SENTIMENTS = ("POSITIVE", "NEUTRAL", "NEGATIVE", None)
 #: Ticket statuses weighted towards Open and Closed, as real queues are.
 _STATUS_DRAW = ("Open", "Open", "On Hold", "Escalated", "Waiting on Customer", "Closed", "Closed")
@@ -510,7 +474,7 @@ class Seeded:
             first = ascii_or_none(self.value(m, index, "firstName"))
             last = directory.ascii_name(self.value(m, index, "lastName"))
             local = f"{first}.{last}" if first else last
-            return f"{local}.{index + 1}@{pick(h, _DOMAINS)}"
+            return f"{local}.{index + 1}@{pick(h, pools.DOMAINS)}"
 
         def account(_: int, h: int) -> str:
             return catalog.record_id(ACCOUNTS.code, below(h, self.size(ACCOUNTS)))
@@ -520,18 +484,18 @@ class Seeded:
 
         return {
             "id": lambda index: catalog.record_id(m.code, index),
-            "firstName": self._draw(m, "firstName", lambda _, h: pick(h, _FIRST), 50),
-            "lastName": self._draw(m, "lastName", lambda _, h: pick(h, _LAST)),
+            "firstName": self._draw(m, "firstName", lambda _, h: pick(h, pools.FIRST), 50),
+            "lastName": self._draw(m, "lastName", lambda _, h: pick(h, pools.LAST)),
             "email": self._draw(m, "email", email, 60),
             "secondaryEmail": self._draw(
-                m, "secondaryEmail", lambda i, h: f"alt.{i + 1}@{pick(h, _DOMAINS)}", 800
+                m, "secondaryEmail", lambda i, h: f"alt.{i + 1}@{pick(h, pools.DOMAINS)}", 800
             ),
             "phone": self._draw(m, "phone", lambda _, h: phone(h), 100),
             "mobile": self._draw(m, "mobile", lambda _, h: phone(h), 400),
             "accountId": self._draw(m, "accountId", account, 200),
             "ownerId": self._agent_maker(m, "ownerId", 300),
             "type": self._draw(m, "type", lambda _, h: pick(h, catalog.CONTACT_TYPES), 400),
-            "title": self._draw(m, "title", lambda _, h: pick(h, _TITLES), 300),
+            "title": self._draw(m, "title", lambda _, h: pick(h, pools.TITLES), 300),
             "description": self._draw(m, "description", lambda _, h: pick(h, _PARAGRAPHS), 600),
             **self._address(m),
             "zip": self._draw(m, "zip", lambda _, h: f"{below(h, 99_999):05d}", 200),
@@ -553,23 +517,23 @@ class Seeded:
 
     def _address(self, module: Module) -> dict[str, Maker]:
         return {
-            "street": self._draw(module, "street", lambda _, h: pick(h, _STREETS), 300),
-            "city": self._draw(module, "city", lambda _, h: pick(h, _CITIES), 200),
+            "street": self._draw(module, "street", lambda _, h: pick(h, pools.STREETS), 300),
+            "city": self._draw(module, "city", lambda _, h: pick(h, pools.CITIES), 200),
             "state": self._draw(module, "state", lambda _, h: pick(h, _STATES), 300),
-            "country": self._draw(module, "country", lambda _, h: pick(h, _COUNTRIES), 200),
+            "country": self._draw(module, "country", lambda _, h: pick(h, pools.COUNTRIES), 200),
         }
 
     def _account_makers(self) -> dict[str, Maker]:
         m = ACCOUNTS
 
         def name(index: int, h: int) -> str:
-            return f"{pick(h, _COMPANIES)} #{index + 1}"
+            return f"{pick(h, pools.COMPANIES)} #{index + 1}"
 
         def site(index: int, h: int) -> str:
-            return f"www.{directory.ascii_name(pick(h, _COMPANIES))}{index + 1}.example"
+            return f"www.{directory.ascii_name(pick(h, pools.COMPANIES))}{index + 1}.example"
 
         def email(index: int, h: int) -> str:
-            return f"it.{index + 1}@{pick(h, _DOMAINS)}"
+            return f"it.{index + 1}@{pick(h, pools.DOMAINS)}"
 
         def crm(index: int, _: int) -> dict[str, str]:
             return {"id": f"48768760030{index + 1:08d}"}
@@ -704,31 +668,12 @@ def _maybe_id(module: Module, index: int | None) -> str | None:
 
 @functools.cache
 def _module_times(seed: int, size: int, module_code: int, start: int, end: int) -> Times:
-    """Created and modified times of every seeded record of a module.
-
-    Created times rise with the record id; modified times do not, and about a third of the
-    records share their modifiedTime with others to the millisecond, as mass updates leave
-    them. One 64-bit hash per record feeds every draw, which keeps a million records to about
-    a second.
-    """
-    span = end - start
-    step = max(1, span // max(size, 1))
-    bursts = [
-        start + below(mix(seed, module_code, burst, 2), span) for burst in range(size // 40 + 1)
-    ]
-    key = mix(seed, module_code)
+    """Created and modified times of a module's records, in epoch ms (see :func:`timeline`)."""
     created = array.array("q", bytes(8 * size))
     modified = array.array("q", bytes(8 * size))
-    for index in range(size):
-        h = ((key ^ index) * 0xBF58476D1CE4E5B9) & _MASK
-        h ^= h >> 31
-        h = (h * 0x94D049BB133111EB) & _MASK
-        h ^= h >> 29
-        born = start + index * span // size + (h >> 20) % step
-        if h & 1023 < 307:
-            touched = max(born, bursts[(h >> 10) % len(bursts)])
-        else:
-            touched = born + (h >> 30) % min(120 * DAY_MS, end - born + 1)
+    for index, (_, born, touched) in enumerate(
+        timeline(seed, module_code, size, start, end, max_delay=120 * DAY_MS)
+    ):
         created[index] = born
         modified[index] = touched
     return Times(created, modified)
