@@ -1,0 +1,163 @@
+"""Query handlers: search (§5), count (§7) and COQL (§6)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import TYPE_CHECKING
+
+from starlette.responses import JSONResponse, Response
+
+from zoho_emulator import timefmt
+from zoho_emulator.crm import catalog, coql
+from zoho_emulator.crm.calls import (
+    FLAG_VALUES,
+    MAX_PER_PAGE,
+    call,
+    choice,
+    fields_param,
+    int_param,
+    json_body,
+    module_call,
+)
+from zoho_emulator.crm.criteria import search_predicate
+from zoho_emulator.crm.store import Filters, ModuleStore
+from zoho_emulator.errors import CrmError, crm_invalid_param
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from zoho_emulator.crm.org import CrmOrg
+
+#: Search reaches only the first 2,000 records (§5).
+SEARCH_LIMIT = 2_000
+_LIMIT_CLAUSE = re.compile(r"\s+limit\s+[\d\s,]+(offset\s+\d+\s*)?;?$", re.IGNORECASE)
+
+
+def _searchable(org: CrmOrg, store: ModuleStore, request: Request) -> list[int]:
+    """Records matching a search's criteria/email/phone/word, in id order, newest first."""
+    predicate = search_predicate(request.query_params, store.module)
+    filters = Filters(
+        converted=choice(request, "converted", "false", FLAG_VALUES),
+        approved=choice(request, "approved", "true", FLAG_VALUES),
+    )
+    lag = org.settings.search_lag_seconds
+    terms = tuple(
+        (name, request.query_params.get(name)) for name in ("criteria", "email", "phone", "word")
+    )
+
+    def scan() -> list[int]:
+        fresh_after = timefmt.now() - lag
+        return [
+            index
+            for index in store.select("id", descending=True, filters=filters)
+            # Zoho's search index lags behind writes (§5).
+            if not (lag and store.written_at.get(index, 0.0) > fresh_after)
+            and predicate(functools.partial(store.get, index))
+        ]
+
+    if lag:
+        return scan()  # what is visible changes with the clock, not only with writes
+    return store.cached_query(("search", terms, filters), scan)
+
+
+async def search_records(request: Request) -> Response:
+    """``GET /{module}/search`` (§5): at most 2,000 records reachable."""
+    emulator, store = module_call(request, "READ", "ZohoSearch.securesearch.READ")
+    fields = fields_param(store.module, request.query_params.get("fields"), required=False)
+    per_page = int_param(request, "per_page", MAX_PER_PAGE, 1, MAX_PER_PAGE)
+    page = int_param(request, "page", 1, 1, 10**9)
+    if page * per_page > SEARCH_LIMIT:
+        raise CrmError(
+            400,
+            "LIMIT_REACHED",
+            f"search can fetch only the first {SEARCH_LIMIT} records",
+            {"limit": SEARCH_LIMIT},
+        )
+    matched = _searchable(emulator.crm, store, request)
+    emulator.traffic.charge(request, 1)
+    chosen = matched[(page - 1) * per_page : page * per_page]
+    if not chosen:
+        return Response(status_code=204)
+    org = emulator.crm
+    rows = [store.record(index, fields, detail=False, names=org.current_name) for index in chosen]
+    info = {
+        "per_page": per_page,
+        "count": len(rows),
+        "page": page,
+        "more_records": page * per_page < len(matched),
+    }
+    return JSONResponse({"data": rows, "info": info})
+
+
+async def count_records(request: Request) -> Response:
+    """``GET /{module}/actions/count`` (§7)."""
+    emulator, store = module_call(request, "READ", "ZohoSearch.securesearch.READ")
+    params = request.query_params
+    if "cvid" in params:
+        raise crm_invalid_param("cvid", "the custom view id given seems to be invalid")
+    emulator.traffic.charge(request, 1)
+    if any(name in params for name in ("criteria", "email", "phone", "word")):
+        total = len(_searchable(emulator.crm, store, request))
+    else:
+        filters = Filters(
+            converted=choice(request, "converted", "false", FLAG_VALUES),
+            approved=choice(request, "approved", "true", FLAG_VALUES),
+        )
+        total = len(store.select("id", descending=True, filters=filters))
+    return JSONResponse({"count": total})
+
+
+async def coql_query(request: Request) -> Response:
+    """``POST /coql`` (§6)."""
+    emulator = call(request, "ZohoCRM.coql.READ")
+    body = await json_body(request)
+    text = body.get("select_query")
+    if not isinstance(text, str) or not text.strip():
+        raise CrmError(
+            400,
+            "REQUIRED_PARAM_MISSING",
+            "One of the expected parameter is missing",
+            {"param_name": "select_query"},
+        )
+    query = coql.parse_coql(text)
+    org = emulator.crm
+    store = org.store(query.module.api_name)
+    call(request, f"ZohoCRM.modules.{store.module.api_name.lower()}.READ")
+    if store.module.restricted:
+        raise CrmError(403, "NO_PERMISSION", "permission denied", {})
+    emulator.traffic.charge(request, query.credits)
+    resolve = org.resolve_lookup
+
+    def run() -> list[int]:
+        matched = [
+            index
+            for index in store.live_indices()
+            if query.where is None or query.where(functools.partial(store.get, index), resolve)
+        ]
+        for column, descending in reversed(query.order_by):
+            matched.sort(
+                key=lambda index: coql.sort_key(
+                    coql.column_value(column, functools.partial(store.get, index), resolve)
+                ),
+                reverse=descending,
+            )
+        return matched
+
+    # Pages of one query differ only in their trailing LIMIT/OFFSET clause.
+    unpaged = _LIMIT_CLAUSE.sub("", text.strip())
+    matched = store.cached_query(("coql", unpaged), run)
+    chosen = matched[query.offset : query.offset + query.limit]
+    if not chosen:
+        return Response(status_code=204)
+    rows = [
+        coql.row(
+            query,
+            catalog.record_id(store.module.code, index),
+            functools.partial(store.get, index),
+            resolve,
+        )
+        for index in chosen
+    ]
+    more = query.offset + query.limit < len(matched)
+    return JSONResponse({"data": rows, "info": {"count": len(rows), "more_records": more}})
