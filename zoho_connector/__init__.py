@@ -1,1 +1,35 @@
-"""The connector core shared by tap-zoho and target-zoho: OAuth, HTTP, and the Zoho clients."""
+"""The connector core shared by tap-zoho and target-zoho: OAuth, one HTTP stack, and clients.
+
+    from zoho_connector import ZohoCRM, CREATE
+
+    crm = ZohoCRM(client_id, client_secret, refresh_token, data_center="eu")
+    leads = crm.read("Leads", filter=crm.query_condition("Lead_Source", "=", "Web"))
+"""
+
+from zoho_connector.conditions import query_condition
+from zoho_connector.crm import ZohoCRM
+from zoho_connector.errors import ZohoAuthError, ZohoError, ZohoInputError, ZohoRateLimitError
+from zoho_connector.load import Action
+
+CREATE, UPDATE, DELETE, INTEGRATE, RETRIEVE = (
+    Action.CREATE,
+    Action.UPDATE,
+    Action.DELETE,
+    Action.INTEGRATE,
+    Action.RETRIEVE,
+)
+
+__all__ = [
+    "CREATE",
+    "DELETE",
+    "INTEGRATE",
+    "RETRIEVE",
+    "UPDATE",
+    "Action",
+    "ZohoAuthError",
+    "ZohoCRM",
+    "ZohoError",
+    "ZohoInputError",
+    "ZohoRateLimitError",
+    "query_condition",
+]

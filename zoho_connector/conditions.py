@@ -56,7 +56,7 @@ class Condition(str):
     values: tuple[str, ...]
     value_format: str
 
-    def __new__(cls, field: str, operator: str, values: Sequence[str], format: str) -> Condition:  # noqa: A002
+    def __new__(cls, field: str, operator: str, values: Sequence[str], format: str) -> Condition:
         """Build the condition from formatted values (see :func:`query_condition`)."""
         text = f"({field}:{operator}:{','.join(_escape(value) for value in values)})"
         condition = super().__new__(cls, text)
@@ -82,7 +82,7 @@ def query_condition(
     field: str,
     operator: str,
     value: Any,
-    format: str = "text",  # noqa: A002 - the public API's name
+    format: str = "text",
     utc: bool = True,
 ) -> list[Condition]:
     """A list holding one Zoho criteria condition.
@@ -155,7 +155,7 @@ def _values(operator: str, value: Any) -> list[Any]:
     return [value]
 
 
-def _format_value(value: Any, format: str, *, utc: bool) -> str:  # noqa: A002
+def _format_value(value: Any, format: str, *, utc: bool) -> str:
     if format == "text":
         return str(value)
     if format == "number":
@@ -192,7 +192,7 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").replace(",", "\\,")
 
 
-def _coql_literal(value: str, format: str) -> str:  # noqa: A002
+def _coql_literal(value: str, format: str) -> str:
     if format == "number":
         return value
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

@@ -1,0 +1,497 @@
+"""``ZohoCRM``: Zoho CRM's records, metadata and writes, over the shared HTTP stack."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from zoho_connector import crm_reader
+from zoho_connector.client import ZohoClient
+from zoho_connector.conditions import Condition, query_condition
+from zoho_connector.data_centers import DATA_CENTERS, DataCenter
+from zoho_connector.data_centers import data_center as find_data_center
+from zoho_connector.errors import ZohoError, ZohoInputError
+from zoho_connector.frames import to_frame
+from zoho_connector.load import (
+    Action,
+    BatchSender,
+    Progress,
+    RowResult,
+    prepare_rows,
+    run_batches,
+    with_results,
+)
+
+if TYPE_CHECKING:
+    import polars as pl
+
+DEFAULT_URL = DATA_CENTERS["us"].crm_url
+DEFAULT_ACCOUNTS = DATA_CENTERS["us"].accounts_url
+#: At most 100 records per write call (zoho-crm-api.md §8).
+MAX_WRITE = 100
+
+
+class ZohoCRM(ZohoClient):
+    """A Zoho CRM org: authenticated on construction.
+
+    Args:
+        client_id: OAuth client id.
+        client_secret: OAuth client secret.
+        refresh_token: OAuth refresh token.
+        url: The CRM API host; the token's ``api_domain`` wins unless this is set.
+        account_url: The Zoho Accounts host.
+        api_version: ``v7`` or ``v8``.
+        n_rows_read: Records per read call (at most 200).
+        n_rows_write: Records per write call (at most 100).
+        n_concurrent: Calls in flight at once.
+        die_on_error: Raise on a failed record instead of reporting it.
+        timeout: Seconds to wait for an answer.
+        verify: TLS verification; on unless False (or a CA bundle path).
+        cert: Client certificate for ``requests``.
+        data_center: ``us``, ``eu``, ``in``, ``au``, ``cn``, ``jp``, ``ca`` or ``sa``: sets
+            ``url`` and ``account_url`` unless they are given.
+    """
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        refresh_token: str,
+        url: str = DEFAULT_URL,
+        account_url: str = DEFAULT_ACCOUNTS,
+        api_version: str = "v7",
+        n_rows_read: int = 200,
+        n_rows_write: int = 100,
+        n_concurrent: int = 4,
+        die_on_error: bool = True,
+        timeout: float = 120,
+        verify: bool | str | None = None,
+        cert: Any = None,
+        *,
+        data_center: str | None = None,
+    ) -> None:
+        explicit_url = url != DEFAULT_URL
+        if data_center is not None:
+            region: DataCenter = find_data_center(data_center)
+            url = url if explicit_url else region.crm_url
+            account_url = account_url if account_url != DEFAULT_ACCOUNTS else region.accounts_url
+        _check_range("n_rows_read", n_rows_read, 1, crm_reader.MAX_PER_PAGE)
+        _check_range("n_rows_write", n_rows_write, 1, MAX_WRITE)
+        if api_version not in ("v7", "v8"):
+            msg = f"api_version must be v7 or v8, not {api_version!r}"
+            raise ValueError(msg)
+        super().__init__(
+            client_id,
+            client_secret,
+            refresh_token,
+            url,
+            account_url,
+            n_concurrent=n_concurrent,
+            die_on_error=die_on_error,
+            timeout=timeout,
+            verify=verify,
+            cert=cert,
+        )
+        self.api_version = api_version
+        self.n_rows_read = n_rows_read
+        self.n_rows_write = n_rows_write
+        self._follow_api_domain = not explicit_url
+        self._metadata_lock = threading.Lock()
+        self._modules: list[dict[str, Any]] | None = None
+        self._fields: dict[str, list[dict[str, Any]]] = {}
+        self.connect()
+
+    @property
+    def api_root(self) -> str:
+        """``{url}/crm/{api_version}``."""
+        return f"{self.url}/crm/{self.api_version}"
+
+    # -- connection ----------------------------------------------------------------------
+
+    def connect(self) -> ZohoCRM:
+        """Refresh the access token (or reuse a live one) and check that CRM answers.
+
+        Raises:
+            ZohoAuthError: Zoho refused the credentials or the token.
+            ZohoError: CRM refused the call.
+        """
+        self.token.get()
+        if self._follow_api_domain and self.token.api_domain:
+            self.url = self.token.api_domain.rstrip("/")
+        self.request("GET", "org")
+        return self
+
+    def ping(self) -> bool:
+        """Whether CRM answers with the current credentials."""
+        try:
+            self.request("GET", "org")
+        except ZohoError:
+            return False
+        return True
+
+    # -- metadata ------------------------------------------------------------------------
+
+    def modules(self) -> list[dict[str, Any]]:
+        """``settings/modules``, fetched once per client."""
+        with self._metadata_lock:
+            if self._modules is None:
+                body = self.request("GET", "settings/modules") or {}
+                self._modules = list(body.get("modules", []))
+            return self._modules
+
+    def module(self, name: str) -> dict[str, Any]:
+        """The metadata of a module the API serves, matched case-insensitively.
+
+        Raises:
+            ZohoInputError: No such module, or one the API does not serve.
+        """
+        for module in self.modules():
+            if module["api_name"].lower() == name.lower():
+                if not module.get("api_supported", True):
+                    msg = f"Zoho CRM's API does not serve the module {module['api_name']!r}"
+                    raise ZohoInputError(msg)
+                return module
+        known = ", ".join(sorted(m["api_name"] for m in self.modules() if m.get("api_supported")))
+        msg = f"unknown Zoho CRM module {name!r}; the org has: {known}"
+        raise ZohoInputError(msg)
+
+    def fields(self, module: str) -> list[dict[str, Any]]:
+        """``settings/fields`` of a module, fetched once per client."""
+        name = self.module(module)["api_name"]
+        with self._metadata_lock:
+            if name not in self._fields:
+                body = self.request("GET", "settings/fields", params={"module": name}) or {}
+                self._fields[name] = list(body.get("fields", []))
+            return self._fields[name]
+
+    def _field_names(self, module: str, fields: Sequence[str] | None) -> list[str]:
+        """The fields to read: all (that a list call returns) or the ones asked, checked.
+
+        Raises:
+            ZohoInputError: A field the module lacks.
+        """
+        known = {field["api_name"]: field for field in self.fields(module)}
+        if fields is None:
+            return [
+                name
+                for name, field in known.items()
+                if name != "id" and field.get("data_type") not in ("subform", "multiselectlookup")
+            ]
+        unknown = [name for name in fields if name not in known and name != "id"]
+        if unknown:
+            msg = f"{module} has no field(s) {', '.join(unknown)}"
+            raise ZohoInputError(msg)
+        return [name for name in fields if name != "id"]
+
+    # -- reading -------------------------------------------------------------------------
+
+    def pages(
+        self,
+        module: str,
+        *,
+        filter: Sequence[Sequence[Condition]] | Sequence[Condition] | None = None,
+        fields: Sequence[str] | None = None,
+        order_by: str = "id",
+        since: str | None = None,
+        n_rows_read: int | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Every matching record, page by page, in constant memory (see ``crm_reader``).
+
+        Args:
+            module: The module's API name.
+            filter: Conditions from :meth:`query_condition` (all must hold).
+            fields: Fields to return; all a list call can return by default.
+            order_by: ``id``, ``Modified_Time`` or ``Created_Time`` (ascending).
+            since: Only records modified after this ISO datetime.
+            n_rows_read: Records per call (at most 200).
+
+        Raises:
+            ZohoInputError: Unknown module, field or order.
+        """
+        name = self.module(module)["api_name"]
+        if order_by not in crm_reader.SORT_FIELDS:
+            msg = f"order_by must be one of {', '.join(crm_reader.SORT_FIELDS)}, not {order_by!r}"
+            raise ZohoInputError(msg)
+        per_page = n_rows_read or self.n_rows_read
+        _check_range("n_rows_read", per_page, 1, crm_reader.MAX_PER_PAGE)
+        read = crm_reader.PageRead(
+            module=name,
+            fields=self._field_names(name, fields),
+            order_by=order_by,
+            since=since,
+            filter=_conditions(filter),
+            per_page=per_page,
+        )
+        return crm_reader.read_pages(self._call, read)
+
+    def records(self, module: str, **options: Any) -> Iterator[dict[str, Any]]:
+        """Every matching record, one at a time (options as :meth:`pages`)."""
+        for page in self.pages(module, **options):
+            yield from page
+
+    def read(
+        self,
+        module: str,
+        filter: Sequence[Any] | None = None,
+        fields: Sequence[str] | None = None,
+        order_by: str = "id",
+        limit: int | None = None,
+        n_rows_read: int | None = None,
+        callback: Progress | None = None,
+    ) -> pl.DataFrame:
+        """Every matching record as a DataFrame, nested objects as ``Owner.id`` columns.
+
+        Args:
+            module: The module's API name.
+            filter: Conditions from :meth:`query_condition` (all must hold).
+            fields: Fields to return; all a list call can return by default.
+            order_by: ``id``, ``Modified_Time`` or ``Created_Time`` (ascending).
+            limit: At most this many records.
+            n_rows_read: Records per call (at most 200).
+            callback: Called after each page with ``{"rows_done": n}``.
+        """
+        collected: list[dict[str, Any]] = []
+        pages = self.pages(
+            module, filter=filter, fields=fields, order_by=order_by, n_rows_read=n_rows_read
+        )
+        for page in pages:
+            collected += page
+            if callback is not None:
+                callback({"rows_done": len(collected)})
+            if limit is not None and len(collected) >= limit:
+                collected = collected[:limit]
+                break
+        return to_frame(collected)
+
+    def retrieve(self, module: str, id: str) -> dict[str, Any] | None:
+        """One record with every field (subforms and multi-select lookups too), or None."""
+        body = self.request("GET", f"{self.module(module)['api_name']}/{id}")
+        return body["data"][0] if body and body.get("data") else None
+
+    def count(self, module: str, filter: Sequence[Any] | None = None) -> int:
+        """How many records match (converted Leads and records awaiting approval included).
+
+        Without a filter this is Zoho's count (which may lag writes by minutes, §7); with a
+        filter, the matches of the same COQL query :meth:`read` runs.
+        """
+        name = self.module(module)["api_name"]
+        conditions = _conditions(filter)
+        if not conditions:
+            params = {"converted": "both", "approved": "both"}
+            body = self.request("GET", f"{name}/actions/count", params=params) or {}
+            return int(body.get("count", 0))
+        read = crm_reader.PageRead(module=name, fields=[], filter=conditions)
+        return sum(len(ids) for ids in crm_reader.matching_ids(self._call, read))
+
+    # -- writing -------------------------------------------------------------------------
+
+    def create(
+        self,
+        module: str,
+        data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        trigger: Sequence[str] | None = None,
+    ) -> dict[str, Any] | None:
+        """Insert up to 100 records; Zoho's answer, one result per record."""
+        body = {"data": _records(data)} | _trigger(trigger)
+        return self._write("POST", self.module(module)["api_name"], body)
+
+    def update(
+        self,
+        module: str,
+        data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        id: str | None = None,
+    ) -> dict[str, Any] | None:
+        """Update records by the ``id`` each carries, or one record by ``id``."""
+        name = self.module(module)["api_name"]
+        records = _records(data)
+        if id is not None:
+            return self._write("PUT", f"{name}/{id}", {"data": records})
+        missing = [number for number, record in enumerate(records) if not record.get("id")]
+        if missing:
+            msg = f"update of {name}: record(s) {missing} carry no id"
+            raise ZohoInputError(msg)
+        return self._write("PUT", name, {"data": records})
+
+    def delete(self, module: str, id: str | Sequence[str]) -> dict[str, Any] | None:
+        """Delete records by id (at most 100)."""
+        ids = [id] if isinstance(id, str) else list(id)
+        if not ids or len(ids) > MAX_WRITE:
+            msg = f"delete takes 1 to {MAX_WRITE} ids, not {len(ids)}"
+            raise ZohoInputError(msg)
+        name = self.module(module)["api_name"]
+        return self._write("DELETE", name, None, params={"ids": ",".join(map(str, ids))})
+
+    def integrate(
+        self,
+        module: str,
+        data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        sync_key: str | Sequence[str],
+        trigger: Sequence[str] | None = None,
+    ) -> dict[str, Any] | None:
+        """Upsert: update the record whose ``sync_key`` field matches, else insert."""
+        keys = [sync_key] if isinstance(sync_key, str) else list(sync_key)
+        body = {"data": _records(data), "duplicate_check_fields": keys} | _trigger(trigger)
+        return self._write("POST", f"{self.module(module)['api_name']}/upsert", body)
+
+    def load(
+        self,
+        module: str,
+        data: pl.DataFrame,
+        action: Action | int | str,
+        sync_key: str = "sync_key",
+        transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        picklist: Mapping[str, Mapping[Any, Any]] | None = None,
+        n_rows_write: int | None = None,
+        n_concurrent: int | None = None,
+        die_on_error: bool | None = None,
+        trigger: Sequence[str] | None = None,
+        callback: Progress | None = None,
+    ) -> pl.DataFrame:
+        """Write every row of a DataFrame; the DataFrame plus ``success`` and ``message``.
+
+        Rows go in batches of ``n_rows_write``, ``n_concurrent`` batches at a time; each row's
+        result carries Zoho's code, message and details. With ``die_on_error`` false, every
+        failure is reported in its row and nothing is raised.
+
+        Raises:
+            ZohoInputError: Before any call: unknown module, a missing id or sync key column.
+            ZohoError: With ``die_on_error``, the first failed row.
+        """
+        chosen = _action(action)
+        name = self.module(module)["api_name"]
+        batch_size = n_rows_write or self.n_rows_write
+        _check_range("n_rows_write", batch_size, 1, MAX_WRITE)
+        if chosen == Action.INTEGRATE and sync_key not in {
+            f["api_name"] for f in self.fields(name)
+        }:
+            msg = f"sync_key {sync_key!r} is not a field of {name}"
+            raise ZohoInputError(msg)
+        rows = prepare_rows(data, chosen, sync_key, transform, picklist)
+        results = run_batches(
+            rows,
+            self._batch_sender(name, chosen, sync_key, trigger),
+            batch_size=batch_size,
+            n_concurrent=n_concurrent or self.n_concurrent,
+            die_on_error=self.die_on_error if die_on_error is None else die_on_error,
+            callback=callback,
+        )
+        return with_results(data, results)
+
+    @staticmethod
+    def query_condition(
+        field: str,
+        operator: str,
+        value: Any,
+        format: str = "text",
+        utc: bool = True,
+    ) -> list[Condition]:
+        """A list holding one Zoho criteria condition (see :func:`query_condition`)."""
+        return query_condition(field, operator, value, format, utc)
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any] | None:
+        return self.request(method, path, headers=headers, params=params, json=json)
+
+    def _write(
+        self, method: str, path: str, body: dict[str, Any] | None, params: Any = None
+    ) -> dict[str, Any] | None:
+        """A write call; with ``die_on_error``, a failed record raises."""
+        answer = self.request(method, path, params=params, json=body)
+        if self.die_on_error:
+            for number, entry in enumerate((answer or {}).get("data") or []):
+                if entry.get("status") == "error":
+                    raise ZohoError(
+                        str(entry.get("code")),
+                        f"record {number}: {entry.get('message')}",
+                        entry.get("details"),
+                    )
+        return answer
+
+    def _batch_sender(
+        self, module: str, action: Action, sync_key: str, trigger: Sequence[str] | None
+    ) -> BatchSender:
+        def send(rows: list[dict[str, Any]]) -> list[RowResult]:
+            if action == Action.RETRIEVE:
+                return self._retrieve_batch(module, rows)
+            if action == Action.DELETE:
+                ids = ",".join(str(row["id"]) for row in rows)
+                answer = self.request("DELETE", module, params={"ids": ids})
+            elif action == Action.UPDATE:
+                answer = self.request("PUT", module, json={"data": rows} | _trigger(trigger))
+            elif action == Action.INTEGRATE:
+                body = {"data": rows, "duplicate_check_fields": [sync_key]} | _trigger(trigger)
+                answer = self.request("POST", f"{module}/upsert", json=body)
+            else:
+                answer = self.request("POST", module, json={"data": rows} | _trigger(trigger))
+            return [RowResult.from_zoho(entry) for entry in (answer or {}).get("data") or []]
+
+        return send
+
+    def _retrieve_batch(self, module: str, rows: list[dict[str, Any]]) -> list[RowResult]:
+        ids = [str(row["id"]) for row in rows]
+        fields = self._field_names(module, None)
+        read = crm_reader.PageRead(module=module, fields=fields)
+        found = {
+            record["id"]: record for record in crm_reader.records_by_ids(self._call, read, ids)
+        }
+        return [
+            RowResult(True, _json(found[record_id]))
+            if record_id in found
+            else RowResult(False, f"NOT_FOUND: no {module} record has the id {record_id}")
+            for record_id in ids
+        ]
+
+
+def _check_range(name: str, value: int, low: int, high: int) -> None:
+    if not isinstance(value, int) or not low <= value <= high:
+        msg = f"{name} must be between {low} and {high}, not {value!r}"
+        raise ValueError(msg)
+
+
+def _conditions(filter: Sequence[Any] | None) -> list[Condition]:
+    """Conditions from a filter: a list of conditions, or of lists as query_condition gives."""
+    flat: list[Condition] = []
+    for item in filter or ():
+        items = item if isinstance(item, list | tuple) else [item]
+        for condition in items:
+            if not isinstance(condition, Condition):
+                msg = f"filter items come from query_condition(), not {condition!r}"
+                raise ZohoInputError(msg)
+            flat.append(condition)
+    return flat
+
+
+def _records(data: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    records = [dict(data)] if isinstance(data, Mapping) else [dict(item) for item in data]
+    if not records or len(records) > MAX_WRITE:
+        msg = f"a write takes 1 to {MAX_WRITE} records, not {len(records)}"
+        raise ZohoInputError(msg)
+    return records
+
+
+def _trigger(trigger: Sequence[str] | None) -> dict[str, Any]:
+    return {} if trigger is None else {"trigger": list(trigger)}
+
+
+def _action(action: Action | int | str) -> Action:
+    try:
+        return Action[action.upper()] if isinstance(action, str) else Action(action)
+    except (KeyError, ValueError):
+        names = ", ".join(member.name for member in Action)
+        msg = f"unknown action {action!r}; expected one of {names}"
+        raise ZohoInputError(msg) from None
+
+
+def _json(record: Mapping[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, sort_keys=True)
