@@ -26,6 +26,20 @@ class Action(enum.IntEnum):
     RETRIEVE = 5
 
 
+def parse_action(action: Action | int | str) -> Action:
+    """An :class:`Action` from itself, its number or its name (any case).
+
+    Raises:
+        ZohoInputError: No such action.
+    """
+    try:
+        return Action[action.upper()] if isinstance(action, str) else Action(action)
+    except (KeyError, ValueError):
+        names = ", ".join(member.name for member in Action)
+        msg = f"unknown action {action!r}; expected one of {names}"
+        raise ZohoInputError(msg) from None
+
+
 @dataclasses.dataclass(frozen=True)
 class RowResult:
     """What happened to one row: success, and Zoho's code, message and details."""

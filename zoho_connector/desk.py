@@ -1,0 +1,465 @@
+"""``ZohoDesk``: Zoho Desk's records and writes, on the same stack and ``load`` as CRM.
+
+Desk writes one record a call (create ``POST``, update ``PATCH``), deletes by moving records
+to the recycle bin, and has no upsert: ``integrate`` looks a record up by its sync key, then
+updates or creates it (zoho-desk-api.md §7).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from zoho_connector import desk_reader
+from zoho_connector.client import ZohoClient
+from zoho_connector.data_centers import DATA_CENTERS
+from zoho_connector.data_centers import data_center as find_data_center
+from zoho_connector.errors import ZohoError, ZohoInputError
+from zoho_connector.frames import to_frame
+from zoho_connector.load import (
+    Action,
+    BatchSender,
+    Progress,
+    RowResult,
+    parse_action,
+    prepare_rows,
+    run_batches,
+    with_results,
+)
+
+if TYPE_CHECKING:
+    import polars as pl
+
+DEFAULT_URL = DATA_CENTERS["us"].desk_url
+DEFAULT_ACCOUNTS = DATA_CENTERS["us"].accounts_url
+#: Modules searchable by modified time, and the id key of their ``moveToTrash`` (§7).
+SEARCHABLE = {
+    "tickets": "ticketIds",
+    "contacts": "contactIds",
+    "accounts": "accountIds",
+    "tasks": "entityIds",
+    "calls": "entityIds",
+    "events": "entityIds",
+}
+#: Modules read as plain lists (small, no modified-time search).
+LISTED = ("agents", "departments")
+#: Search parameters that match a field of the same name (§3.1); others go as customFieldN.
+_DIRECT_KEYS = {
+    "tickets": {"id", "ticketNumber", "subject", "email", "phone", "contactId", "accountId"},
+    "contacts": {"id", "firstName", "lastName", "email", "phone", "mobile"},
+    "accounts": {"id", "accountName"},
+}
+_COUNT_PATHS = {"tickets": "ticketsCount"}
+
+
+class ZohoDesk(ZohoClient):
+    """A Zoho Desk organization: authenticated on construction.
+
+    Args:
+        client_id: OAuth client id.
+        client_secret: OAuth client secret.
+        refresh_token: OAuth refresh token.
+        org_id: The Desk organization id, sent as ``orgId`` on every call.
+        url: The Desk host of the data center (``https://desk.zoho.eu``...).
+        account_url: The Zoho Accounts host.
+        n_rows_read: Rows per read call (at most 100).
+        n_rows_write: Records per load batch.
+        n_concurrent: Calls in flight at once.
+        die_on_error: Raise on a failed record instead of reporting it.
+        timeout: Seconds to wait for an answer.
+        verify: TLS verification; on unless False (or a CA bundle path).
+        cert: Client certificate for ``requests``.
+        data_center: Sets ``url`` and ``account_url`` unless they are given.
+        search_from_cap: The largest ``from`` the portal's search accepts.
+    """
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        refresh_token: str,
+        org_id: str,
+        url: str = DEFAULT_URL,
+        account_url: str = DEFAULT_ACCOUNTS,
+        n_rows_read: int = 100,
+        n_rows_write: int = 100,
+        n_concurrent: int = 4,
+        die_on_error: bool = True,
+        timeout: float = 120,
+        verify: bool | str | None = None,
+        cert: Any = None,
+        *,
+        data_center: str | None = None,
+        search_from_cap: int = desk_reader.SEARCH_FROM_CAP,
+    ) -> None:
+        if data_center is not None:
+            region = find_data_center(data_center)
+            url = url if url != DEFAULT_URL else region.desk_url
+            account_url = account_url if account_url != DEFAULT_ACCOUNTS else region.accounts_url
+        if not org_id:
+            msg = "org_id is required"
+            raise ValueError(msg)
+        if not 1 <= n_rows_read <= desk_reader.SEARCH_LIMIT:
+            msg = f"n_rows_read must be between 1 and {desk_reader.SEARCH_LIMIT}"
+            raise ValueError(msg)
+        super().__init__(
+            client_id,
+            client_secret,
+            refresh_token,
+            url,
+            account_url,
+            n_concurrent=n_concurrent,
+            die_on_error=die_on_error,
+            timeout=timeout,
+            verify=verify,
+            cert=cert,
+            headers={"orgId": str(org_id)},
+        )
+        self.org_id = str(org_id)
+        self.n_rows_read = n_rows_read
+        self.n_rows_write = n_rows_write
+        self.search_from_cap = search_from_cap
+        self.connect()
+
+    @property
+    def api_root(self) -> str:
+        """``{url}/api/v1``."""
+        return f"{self.url}/api/v1"
+
+    def connect(self) -> ZohoDesk:
+        """Refresh the access token (or reuse a live one) and check the organization.
+
+        Raises:
+            ZohoAuthError: Zoho refused the credentials, the token or the org id.
+            ZohoError: Desk refused the call.
+        """
+        self.token.get()
+        self.request("GET", f"organizations/{self.org_id}")
+        return self
+
+    def ping(self) -> bool:
+        """Whether Desk answers with the current credentials."""
+        try:
+            self.request("GET", f"organizations/{self.org_id}")
+        except ZohoError:
+            return False
+        return True
+
+    def fields(self, module: str) -> list[dict[str, Any]]:
+        """Desk's field metadata of a module (custom ``cf_`` fields included)."""
+        body = self.request("GET", "fields", params={"module": _module(module)}) or {}
+        return list(body.get("data", []))
+
+    # -- reading -------------------------------------------------------------------------
+
+    def pages(
+        self,
+        module: str,
+        *,
+        filter: Mapping[str, str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        n_rows_read: int | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Every matching record, page by page, in constant memory.
+
+        Searchable modules come ascending by modifiedTime, windowed past the search's ``from``
+        cap (see ``desk_reader``); agents and departments come as plain lists.
+
+        Args:
+            module: A Desk module (``tickets``, ``contacts``, ``accounts``, ``tasks``,
+                ``calls``, ``events``, ``agents``, ``departments``).
+            filter: Further Desk search parameters (``{"status": "Open"}``).
+            since: Only records modified at or after this ISO datetime.
+            until: Only records modified at or before this ISO datetime.
+            n_rows_read: Rows per call (at most 100).
+        """
+        name = _module(module)
+        limit = n_rows_read or self.n_rows_read
+        if name in LISTED:
+            if filter or since or until:
+                msg = f"{name} cannot be filtered or read by modified time"
+                raise ZohoInputError(msg)
+            return desk_reader.list_pages(self._call, name, limit=limit)
+        read = desk_reader.SearchRead(
+            name, since, until, dict(filter or {}), limit, self.search_from_cap
+        )
+        return desk_reader.search_pages(self._call, read)
+
+    def children(self, ticket_id: str, kind: str) -> Iterator[list[dict[str, Any]]]:
+        """A ticket's ``threads`` or ``comments``, page by page."""
+        if kind not in ("threads", "comments"):
+            msg = f"a ticket's children are threads or comments, not {kind!r}"
+            raise ZohoInputError(msg)
+        return desk_reader.list_pages(self._call, f"tickets/{ticket_id}/{kind}")
+
+    def records(self, module: str, **options: Any) -> Iterator[dict[str, Any]]:
+        """Every matching record, one at a time (options as :meth:`pages`)."""
+        for page in self.pages(module, **options):
+            yield from page
+
+    def read(
+        self,
+        module: str,
+        filter: Mapping[str, str] | None = None,
+        fields: Sequence[str] | None = None,
+        order_by: str = "modifiedTime",
+        limit: int | None = None,
+        n_rows_read: int | None = None,
+        callback: Progress | None = None,
+    ) -> pl.DataFrame:
+        """Every matching record as a DataFrame, nested objects as dotted columns.
+
+        Args:
+            module: A Desk module.
+            filter: Further Desk search parameters.
+            fields: Keep only these keys (and ``id``).
+            order_by: ``modifiedTime`` (the read order) or ``id``.
+            limit: At most this many records.
+            n_rows_read: Rows per call (at most 100).
+            callback: Called after each page with ``{"rows_done": n}``.
+        """
+        if order_by not in ("modifiedTime", "id"):
+            msg = f"order_by must be modifiedTime or id, not {order_by!r}"
+            raise ZohoInputError(msg)
+        collected: list[dict[str, Any]] = []
+        for page in self.pages(module, filter=filter, n_rows_read=n_rows_read):
+            collected += page
+            if callback is not None:
+                callback({"rows_done": len(collected)})
+            if limit is not None and len(collected) >= limit:
+                collected = collected[:limit]
+                break
+        if fields is not None:
+            keep = {"id", *fields}
+            collected = [{k: v for k, v in row.items() if k in keep} for row in collected]
+        if order_by == "id":
+            collected.sort(key=lambda row: int(row["id"]))
+        return to_frame(collected)
+
+    def retrieve(self, module: str, id: str) -> dict[str, Any] | None:
+        """One full record, or None when Desk does not know the id."""
+        try:
+            return self.request("GET", f"{_module(module)}/{id}")
+        except ZohoError as error:
+            if error.status == 404:
+                return None
+            raise
+
+    def count(self, module: str, filter: Mapping[str, str] | None = None) -> int:
+        """How many records Desk counts (``/ticketsCount`` or ``/{module}/count``)."""
+        name = _module(module)
+        path = _COUNT_PATHS.get(name, f"{name}/count")
+        body = self.request("GET", path, params=dict(filter or {})) or {}
+        return int(body.get("count", 0))
+
+    # -- writing -------------------------------------------------------------------------
+
+    def create(
+        self, module: str, data: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+    ) -> dict[str, Any] | None:
+        """Create records, one call each; one result per record (the record on success)."""
+        name = _module(module)
+        return self._each(data, lambda record: self.request("POST", name, json=dict(record)))
+
+    def update(
+        self,
+        module: str,
+        data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        id: str | None = None,
+    ) -> dict[str, Any] | None:
+        """Update records by the ``id`` each carries (or ``id``), one ``PATCH`` each."""
+        name = _module(module)
+
+        def patch(record: Mapping[str, Any]) -> dict[str, Any] | None:
+            target = id or record.get("id")
+            if not target:
+                msg = f"update of {name}: a record carries no id"
+                raise ZohoInputError(msg)
+            body = {key: value for key, value in record.items() if key != "id"}
+            return self.request("PATCH", f"{name}/{target}", json=body)
+
+        return self._each(data, patch)
+
+    def delete(self, module: str, id: str | Sequence[str]) -> dict[str, Any] | None:
+        """Move records to the recycle bin (Desk has no DELETE for records)."""
+        name = _module(module)
+        key = SEARCHABLE.get(name)
+        if key is None:
+            msg = f"Desk cannot delete {name}"
+            raise ZohoInputError(msg)
+        ids = [id] if isinstance(id, str) else [str(item) for item in id]
+        self.request("POST", f"{name}/moveToTrash", json={key: ids})
+        return {"data": [_success({"id": record_id}) for record_id in ids]}
+
+    def integrate(
+        self,
+        module: str,
+        data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        sync_key: str,
+    ) -> dict[str, Any] | None:
+        """Update the record whose ``sync_key`` matches, else create it (Desk has no upsert)."""
+        name = _module(module)
+        return self._each(data, lambda record: self._integrate_one(name, record, sync_key))
+
+    def load(
+        self,
+        module: str,
+        data: pl.DataFrame,
+        action: Action | int | str,
+        sync_key: str = "sync_key",
+        transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        picklist: Mapping[str, Mapping[Any, Any]] | None = None,
+        n_rows_write: int | None = None,
+        n_concurrent: int | None = None,
+        die_on_error: bool | None = None,
+        callback: Progress | None = None,
+    ) -> pl.DataFrame:
+        """Write every row of a DataFrame; the DataFrame plus ``success`` and ``message``.
+
+        As :meth:`ZohoCRM.load`; Desk takes one record a call, so a batch is a group of calls.
+        """
+        chosen = parse_action(action)
+        name = _module(module)
+        rows = prepare_rows(data, chosen, sync_key, transform, picklist)
+        results = run_batches(
+            rows,
+            self._batch_sender(name, chosen, sync_key),
+            batch_size=n_rows_write or self.n_rows_write,
+            n_concurrent=n_concurrent or self.n_concurrent,
+            die_on_error=self.die_on_error if die_on_error is None else die_on_error,
+            callback=callback,
+        )
+        return with_results(data, results)
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _call(
+        self, method: str, path: str, *, params: Any = None, json: Any = None
+    ) -> dict[str, Any] | None:
+        return self.request(method, path, params=params, json=json)
+
+    def _each(
+        self,
+        data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        write: Callable[[Mapping[str, Any]], dict[str, Any] | None],
+    ) -> dict[str, Any]:
+        """One call per record; Zoho-style results (the first failure raises with die_on_error)."""
+        records = [data] if isinstance(data, Mapping) else list(data)
+        results = []
+        for record in records:
+            try:
+                results.append(_success(write(record) or {}))
+            except (ZohoError, ZohoInputError) as error:
+                if self.die_on_error:
+                    raise
+                results.append(_failure(error))
+        return {"data": results}
+
+    def _integrate_one(
+        self, module: str, record: Mapping[str, Any], sync_key: str
+    ) -> dict[str, Any] | None:
+        value = (
+            record.get(sync_key)
+            if not sync_key.startswith("cf_")
+            else (record.get("cf") or {}).get(sync_key)
+        )
+        if value in (None, ""):
+            msg = f"the record has no {sync_key} to match on"
+            raise ZohoInputError(msg)
+        matches = self._find(module, sync_key, str(value))
+        if len(matches) > 1:
+            ids = ", ".join(match["id"] for match in matches[:5])
+            msg = f"{len(matches)} {module} have {sync_key} = {value!r} ({ids})"
+            raise ZohoError("DUPLICATE_DATA", msg, {"field": sync_key})
+        if matches:
+            body = {key: item for key, item in record.items() if key != "id"}
+            return self.request("PATCH", f"{module}/{matches[0]['id']}", json=body)
+        return self.request("POST", module, json=dict(record))
+
+    def _find(self, module: str, field: str, value: str) -> list[dict[str, Any]]:
+        """Records whose ``field`` equals ``value`` exactly, by Desk search (§3.1)."""
+        if any(char in value for char in ",*"):
+            msg = (
+                f"{field} value {value!r} has a comma or *, which Desk search reads as OR/wildcard"
+            )
+            raise ZohoInputError(msg)
+        if field in _DIRECT_KEYS.get(module, ()):
+            params = {field: value}
+        else:
+            prefix = "customField" if module in _DIRECT_KEYS else "field"
+            params = {f"{prefix}1": f"{field}:{value}"}
+        found = []
+        pages = desk_reader.search_matches(
+            self._call, module, params, from_cap=self.search_from_cap
+        )
+        for page in pages:
+            found += [row for row in page if _field_value(row, field) == value]
+        return found
+
+    def _batch_sender(self, module: str, action: Action, sync_key: str) -> BatchSender:
+        def send(rows: list[dict[str, Any]]) -> list[RowResult]:
+            if action == Action.DELETE:
+                try:
+                    self.delete(module, [str(row["id"]) for row in rows])
+                except ZohoError as error:
+                    return [RowResult.failed(error)] * len(rows)
+                return [RowResult(True, "SUCCESS: moved to the recycle bin")] * len(rows)
+            return [self._row(module, action, sync_key, row) for row in rows]
+
+        return send
+
+    def _row(self, module: str, action: Action, sync_key: str, row: dict[str, Any]) -> RowResult:
+        try:
+            if action == Action.RETRIEVE:
+                found = self.retrieve(module, str(row["id"]))
+                if found is None:
+                    return RowResult(False, f"URL_NOT_FOUND: no {module} record {row['id']}")
+                return RowResult(True, json.dumps(found, ensure_ascii=False, sort_keys=True))
+            if action == Action.UPDATE:
+                body = {key: value for key, value in row.items() if key != "id"}
+                answer = self.request("PATCH", f"{module}/{row['id']}", json=body)
+            elif action == Action.INTEGRATE:
+                answer = self._integrate_one(module, row, sync_key)
+            else:
+                answer = self.request("POST", module, json=row)
+        except (ZohoError, ZohoInputError) as error:
+            return RowResult.failed(error)
+        record_id = (answer or {}).get("id")
+        return RowResult(True, f"SUCCESS: {record_id}" if record_id else "SUCCESS")
+
+
+def _module(name: str) -> str:
+    """A Desk module name, checked.
+
+    Raises:
+        ZohoInputError: Not a Desk module.
+    """
+    lowered = name.lower()
+    if lowered in SEARCHABLE or lowered in LISTED:
+        return lowered
+    known = ", ".join([*SEARCHABLE, *LISTED])
+    msg = f"unknown Zoho Desk module {name!r}; expected one of {known}"
+    raise ZohoInputError(msg)
+
+
+def _field_value(row: Mapping[str, Any], field: str) -> Any:
+    if field.startswith("cf_"):
+        return (row.get("cf") or {}).get(field)
+    return row.get(field)
+
+
+def _success(record: Mapping[str, Any]) -> dict[str, Any]:
+    return {"code": "SUCCESS", "details": dict(record), "message": "", "status": "success"}
+
+
+def _failure(error: ZohoError | ZohoInputError) -> dict[str, Any]:
+    if isinstance(error, ZohoInputError):
+        return {"code": "INVALID_INPUT", "details": {}, "message": str(error), "status": "error"}
+    return {
+        "code": error.code,
+        "details": error.details,
+        "message": error.message,
+        "status": "error",
+    }
