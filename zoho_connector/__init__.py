@@ -1,5 +1,7 @@
 """The connector core shared by tap-zoho and target-zoho: OAuth, one HTTP stack, and clients.
 
+Example::
+
     from zoho_connector import ZohoCRM, CREATE
 
     crm = ZohoCRM(client_id, client_secret, refresh_token, data_center="eu")
@@ -8,6 +10,7 @@
 
 from zoho_connector.conditions import query_condition
 from zoho_connector.crm import ZohoCRM
+from zoho_connector.desk import ZohoDesk
 from zoho_connector.errors import ZohoAuthError, ZohoError, ZohoInputError, ZohoRateLimitError
 from zoho_connector.load import Action
 
@@ -28,6 +31,7 @@ __all__ = [
     "Action",
     "ZohoAuthError",
     "ZohoCRM",
+    "ZohoDesk",
     "ZohoError",
     "ZohoInputError",
     "ZohoRateLimitError",

@@ -51,6 +51,8 @@ _DIRECT_KEYS = {
     "accounts": {"id", "accountName"},
 }
 _COUNT_PATHS = {"tickets": "ticketsCount"}
+#: A cheap call bound to the org: Desk checks the token and the orgId header on it.
+_PROBE = "departments/count"
 
 
 class ZohoDesk(ZohoClient):
@@ -135,13 +137,13 @@ class ZohoDesk(ZohoClient):
             ZohoError: Desk refused the call.
         """
         self.token.get()
-        self.request("GET", f"organizations/{self.org_id}")
+        self.request("GET", _PROBE)
         return self
 
     def ping(self) -> bool:
         """Whether Desk answers with the current credentials."""
         try:
-            self.request("GET", f"organizations/{self.org_id}")
+            self.request("GET", _PROBE)
         except ZohoError:
             return False
         return True
