@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from zoho_connector.errors import ZohoInputError
@@ -46,6 +46,8 @@ _COQL_OPERATORS = {
 }
 #: Search takes at most ten conditions (§5).
 MAX_CONDITIONS = 10
+#: COQL's ``in`` takes at most 50 values (§6); a longer list becomes ``or``-ed ``in`` groups.
+COQL_IN_VALUES = 50
 
 
 class Condition(str):
@@ -68,13 +70,17 @@ class Condition(str):
 
     def coql(self) -> str:
         """The condition as a COQL WHERE expression (§6)."""
-        literals = [_coql_literal(value, self.value_format) for value in self.values]
+        literals = [coql_literal(value, self.value_format) for value in self.values]
         if self.operator == "in":
-            return f"{self.field} in ({', '.join(literals)})"
+            groups = [
+                f"{self.field} in ({', '.join(literals[start : start + COQL_IN_VALUES])})"
+                for start in range(0, len(literals), COQL_IN_VALUES)
+            ]
+            return _nest(groups, "or")
         if self.operator == "between":
             return f"{self.field} between {literals[0]} and {literals[1]}"
         if self.operator == "starts_with":
-            return f"{self.field} like {_coql_literal(self.values[0] + '%', 'text')}"
+            return f"{self.field} like {coql_literal(self.values[0] + '%', 'text')}"
         return f"{self.field} {_COQL_OPERATORS[self.operator]} {literals[0]}"
 
 
@@ -125,6 +131,9 @@ def criteria(conditions: Iterable[str]) -> str:
         ZohoInputError: More than ten conditions, which Zoho refuses.
     """
     items = list(conditions)
+    if not items:
+        msg = "criteria need at least one condition"
+        raise ZohoInputError(msg)
     if len(items) > MAX_CONDITIONS:
         msg = f"Zoho search takes at most {MAX_CONDITIONS} conditions, not {len(items)}"
         raise ZohoInputError(msg)
@@ -133,10 +142,15 @@ def criteria(conditions: Iterable[str]) -> str:
 
 def coql_where(conditions: Sequence[Condition]) -> str:
     """Conditions joined with ``and`` as a COQL WHERE clause, parenthesised as COQL requires."""
-    where = conditions[0].coql()
-    for condition in conditions[1:]:
-        where = f"({where}) and ({condition.coql()})"
-    return where
+    return _nest([condition.coql() for condition in conditions], "and")
+
+
+def _nest(expressions: Sequence[str], joiner: str) -> str:
+    """Expressions joined two at a time, ``((A and B) and C)``, as COQL requires."""
+    joined = expressions[0]
+    for expression in expressions[1:]:
+        joined = f"({joined}) {joiner} ({expression})"
+    return joined
 
 
 def _values(operator: str, value: Any) -> list[Any]:
@@ -156,6 +170,9 @@ def _values(operator: str, value: Any) -> list[Any]:
 
 
 def _format_value(value: Any, format: str, *, utc: bool) -> str:
+    if value is None:
+        msg = "a condition needs a value (None matches nothing in Zoho's criteria)"
+        raise TypeError(msg)
     if format == "text":
         return str(value)
     if format == "number":
@@ -179,7 +196,11 @@ def _format_value(value: Any, format: str, *, utc: bool) -> str:
 
 def format_number(value: Any) -> str:
     """A number as plain digits (never ``1e-05``)."""
-    number = Decimal(str(value))
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        msg = f"{value!r} is not a number"
+        raise ValueError(msg) from None
     if not number.is_finite():
         msg = f"{value!r} is not a finite number"
         raise ValueError(msg)
@@ -192,7 +213,8 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").replace(",", "\\,")
 
 
-def _coql_literal(value: str, format: str) -> str:
+def coql_literal(value: str, format: str = "text") -> str:
+    """A value as a COQL literal: numbers bare, anything else quoted and escaped."""
     if format == "number":
         return value
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

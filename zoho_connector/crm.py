@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+import polars as pl
 
 from zoho_connector import crm_reader
 from zoho_connector.client import ZohoClient
@@ -13,24 +16,30 @@ from zoho_connector.conditions import Condition, query_condition
 from zoho_connector.data_centers import DATA_CENTERS, DataCenter
 from zoho_connector.data_centers import data_center as find_data_center
 from zoho_connector.errors import ZohoError, ZohoInputError
+from zoho_connector.formats import crm_datetime
 from zoho_connector.frames import to_frame
 from zoho_connector.load import (
     Action,
     BatchSender,
     Progress,
     RowResult,
+    check_columns,
+    in_input_order,
     prepare_rows,
     run_batches,
+    to_wire,
     with_results,
 )
 
 if TYPE_CHECKING:
-    import polars as pl
+    import datetime as dt
 
 DEFAULT_URL = DATA_CENTERS["us"].crm_url
 DEFAULT_ACCOUNTS = DATA_CENTERS["us"].accounts_url
 #: At most 100 records per write call (zoho-crm-api.md §8).
 MAX_WRITE = 100
+#: Field types whose values are ``{"name", "id"}`` objects (owners add ``email``, §3.1).
+_LOOKUP_TYPES = frozenset({"lookup", "ownerlookup", "userlookup", "layout", "multi_module_lookup"})
 
 
 class ZohoCRM(ZohoClient):
@@ -194,7 +203,7 @@ class ZohoCRM(ZohoClient):
         filter: Sequence[Sequence[Condition]] | Sequence[Condition] | None = None,
         fields: Sequence[str] | None = None,
         order_by: str = "id",
-        since: str | None = None,
+        since: str | dt.datetime | None = None,
         n_rows_read: int | None = None,
     ) -> Iterator[list[dict[str, Any]]]:
         """Every matching record, page by page, in constant memory (see ``crm_reader``).
@@ -204,16 +213,31 @@ class ZohoCRM(ZohoClient):
             filter: Conditions from :meth:`query_condition` (all must hold).
             fields: Fields to return; all a list call can return by default.
             order_by: ``id``, ``Modified_Time`` or ``Created_Time`` (ascending).
-            since: Only records modified after this ISO datetime.
+            since: Only records modified after this datetime (ISO text or a datetime; naive is
+                UTC).
             n_rows_read: Records per call (at most 200).
 
         Raises:
-            ZohoInputError: Unknown module, field or order.
+            ZohoInputError: At once, before any record call: unknown module, field or order, a
+                ``since`` that is no datetime or a module without Modified_Time.
         """
         name = self.module(module)["api_name"]
         if order_by not in crm_reader.SORT_FIELDS:
             msg = f"order_by must be one of {', '.join(crm_reader.SORT_FIELDS)}, not {order_by!r}"
             raise ZohoInputError(msg)
+        known = self._known_fields(name)
+        if order_by not in known:
+            msg = f"{name} has no {order_by} to order by; read it ordered by id"
+            raise ZohoInputError(msg)
+        if since is not None and "Modified_Time" not in known:
+            msg = f"{name} has no Modified_Time to read the records modified since {since}"
+            raise ZohoInputError(msg)
+        if since is not None:
+            try:
+                since = crm_datetime(since)
+            except (TypeError, ValueError):
+                msg = f"since must be an ISO datetime, not {since!r}"
+                raise ZohoInputError(msg) from None
         per_page = n_rows_read or self.n_rows_read
         _check_range("n_rows_read", per_page, 1, crm_reader.MAX_PER_PAGE)
         read = crm_reader.PageRead(
@@ -227,9 +251,12 @@ class ZohoCRM(ZohoClient):
         return crm_reader.read_pages(self._call, read)
 
     def records(self, module: str, **options: Any) -> Iterator[dict[str, Any]]:
-        """Every matching record, one at a time (options as :meth:`pages`)."""
-        for page in self.pages(module, **options):
-            yield from page
+        """Every matching record, one at a time (options as :meth:`pages`).
+
+        Raises:
+            ZohoInputError: At once, as :meth:`pages` does, not at the first record.
+        """
+        return itertools.chain.from_iterable(self.pages(module, **options))
 
     def read(
         self,
@@ -243,6 +270,10 @@ class ZohoCRM(ZohoClient):
     ) -> pl.DataFrame:
         """Every matching record as a DataFrame, nested objects as ``Owner.id`` columns.
 
+        Records come in ``order_by`` order, ties by id, filtered or not. Lists of objects
+        (``Tag``) are JSON text; when nothing matches, the frame still has the columns: ``id``
+        and the fields (lookups as ``.name``/``.id``).
+
         Args:
             module: The module's API name.
             filter: Conditions from :meth:`query_condition` (all must hold).
@@ -251,19 +282,44 @@ class ZohoCRM(ZohoClient):
             limit: At most this many records.
             n_rows_read: Records per call (at most 200).
             callback: Called after each page with ``{"rows_done": n}``.
+
+        Raises:
+            ZohoInputError: Before any call: unknown module, field or order, a bad limit.
         """
-        collected: list[dict[str, Any]] = []
+        if limit is not None and (not isinstance(limit, int) or limit < 0):
+            msg = f"limit must be a whole number of records, not {limit!r}"
+            raise ZohoInputError(msg)
+        per_page = n_rows_read or self.n_rows_read
+        _check_range("n_rows_read", per_page, 1, crm_reader.MAX_PER_PAGE)
+        if limit is not None:
+            per_page = max(1, min(per_page, limit))  # no call fetches more than the limit
         pages = self.pages(
-            module, filter=filter, fields=fields, order_by=order_by, n_rows_read=n_rows_read
+            module, filter=filter, fields=fields, order_by=order_by, n_rows_read=per_page
         )
-        for page in pages:
-            collected += page
+        collected: list[dict[str, Any]] = []
+        while limit is None or len(collected) < limit:
+            page = next(pages, None)
+            if page is None:
+                break
+            collected += page[: None if limit is None else limit - len(collected)]
             if callback is not None:
                 callback({"rows_done": len(collected)})
-            if limit is not None and len(collected) >= limit:
-                collected = collected[:limit]
-                break
+        if not collected:
+            return self._empty_frame(module, fields)
         return to_frame(collected)
+
+    def _empty_frame(self, module: str, fields: Sequence[str] | None) -> pl.DataFrame:
+        """No records, but the columns a read of them would have had: ``id``, ``Owner.id``..."""
+        kinds = {field["api_name"]: field.get("data_type") for field in self.fields(module)}
+        columns: dict[str, Any] = {"id": pl.String}
+        for name in self._field_names(module, fields):
+            kind = kinds.get(name)
+            if kind in _LOOKUP_TYPES:
+                keys = ("name", "id", "email") if kind == "ownerlookup" else ("name", "id")
+                columns.update({f"{name}.{key}": pl.String for key in keys})
+            else:
+                columns[name] = pl.Null
+        return pl.DataFrame(schema=columns)
 
     def retrieve(self, module: str, id: str) -> dict[str, Any] | None:
         """One record with every field (subforms and multi-select lookups too), or None."""
@@ -293,9 +349,14 @@ class ZohoCRM(ZohoClient):
         data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
         trigger: Sequence[str] | None = None,
     ) -> dict[str, Any] | None:
-        """Insert up to 100 records; Zoho's answer, one result per record."""
-        body = {"data": _records(data)} | _trigger(trigger)
-        return self._write("POST", self.module(module)["api_name"], body)
+        """Insert up to 100 records; Zoho's answer, one result per record.
+
+        Raises:
+            ZohoInputError: Before any call: unknown module or field, no or too many records.
+        """
+        name = self.module(module)["api_name"]
+        records = self._checked(name, data)
+        return self._write("POST", name, {"data": records} | _trigger(trigger))
 
     def update(
         self,
@@ -303,9 +364,13 @@ class ZohoCRM(ZohoClient):
         data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
         id: str | None = None,
     ) -> dict[str, Any] | None:
-        """Update records by the ``id`` each carries, or one record by ``id``."""
+        """Update records by the ``id`` each carries, or one record by ``id``.
+
+        Raises:
+            ZohoInputError: Before any call: unknown module or field, a record without id.
+        """
         name = self.module(module)["api_name"]
-        records = _records(data)
+        records = self._checked(name, data)
         if id is not None:
             return self._write("PUT", f"{name}/{id}", {"data": records})
         missing = [number for number, record in enumerate(records) if not record.get("id")]
@@ -330,10 +395,16 @@ class ZohoCRM(ZohoClient):
         sync_key: str | Sequence[str],
         trigger: Sequence[str] | None = None,
     ) -> dict[str, Any] | None:
-        """Upsert: update the record whose ``sync_key`` field matches, else insert."""
+        """Upsert: update the record whose ``sync_key`` field matches, else insert.
+
+        Raises:
+            ZohoInputError: Before any call: unknown module or field (sync keys too).
+        """
+        name = self.module(module)["api_name"]
         keys = [sync_key] if isinstance(sync_key, str) else list(sync_key)
-        body = {"data": _records(data), "duplicate_check_fields": keys} | _trigger(trigger)
-        return self._write("POST", f"{self.module(module)['api_name']}/upsert", body)
+        self._check_fields(name, keys)
+        body = {"data": self._checked(name, data), "duplicate_check_fields": keys}
+        return self._write("POST", f"{name}/upsert", body | _trigger(trigger))
 
     def load(
         self,
@@ -351,33 +422,42 @@ class ZohoCRM(ZohoClient):
     ) -> pl.DataFrame:
         """Write every row of a DataFrame; the DataFrame plus ``success`` and ``message``.
 
-        Rows go in batches of ``n_rows_write``, ``n_concurrent`` batches at a time; each row's
-        result carries Zoho's code, message and details. With ``die_on_error`` false, every
-        failure is reported in its row and nothing is raised.
+        Rows go in batches of ``n_rows_write``, ``n_concurrent`` batches at a time (never more
+        calls in flight than the client's ``n_concurrent``); each row's result carries Zoho's
+        code, message and details. With ``die_on_error`` false, every failure is reported in
+        its row and nothing is raised: a row without its id or sync key value, or whose
+        transform fails, is not sent and says why.
 
         Raises:
-            ZohoInputError: Before any call: unknown module, a missing id or sync key column.
+            ZohoInputError: Before any call: unknown module, a missing id or sync key column,
+                a column (after ``transform``) that is no field of the module; with
+                ``die_on_error``, a row without its id or sync key value.
             ZohoError: With ``die_on_error``, the first failed row.
         """
         chosen = _action(action)
-        name = self.module(module)["api_name"]
         batch_size = n_rows_write or self.n_rows_write
         _check_range("n_rows_write", batch_size, 1, MAX_WRITE)
-        if chosen == Action.INTEGRATE and sync_key not in {
-            f["api_name"] for f in self.fields(name)
-        }:
+        check_columns(data, chosen, sync_key)
+        name = self.module(module)["api_name"]
+        if chosen == Action.INTEGRATE and sync_key not in self._known_fields(name):
             msg = f"sync_key {sync_key!r} is not a field of {name}"
             raise ZohoInputError(msg)
-        rows = prepare_rows(data, chosen, sync_key, transform, picklist)
+        die = self.die_on_error if die_on_error is None else die_on_error
+        failures: dict[int, RowResult] = {}
+        rows = prepare_rows(
+            data, chosen, sync_key, transform, picklist, failures=None if die else failures
+        )
+        if chosen in (Action.CREATE, Action.UPDATE, Action.INTEGRATE):
+            self._check_fields(name, {key for row in rows for key in row})
         results = run_batches(
             rows,
             self._batch_sender(name, chosen, sync_key, trigger),
             batch_size=batch_size,
             n_concurrent=n_concurrent or self.n_concurrent,
-            die_on_error=self.die_on_error if die_on_error is None else die_on_error,
+            die_on_error=die,
             callback=callback,
         )
-        return with_results(data, results)
+        return with_results(data, in_input_order(results, failures, data.height))
 
     @staticmethod
     def query_condition(
@@ -391,6 +471,29 @@ class ZohoCRM(ZohoClient):
         return query_condition(field, operator, value, format, utc)
 
     # -- internals -----------------------------------------------------------------------
+
+    def _known_fields(self, module: str) -> set[str]:
+        return {field["api_name"] for field in self.fields(module)} | {"id"}
+
+    def _check_fields(self, module: str, keys: Iterable[str]) -> None:
+        """Refuse keys that are no field of the module: Zoho would drop them without a word.
+
+        Raises:
+            ZohoInputError: The unknown keys (``$`` meta keys are let through).
+        """
+        known = self._known_fields(module)
+        unknown = sorted({key for key in keys if key not in known and not key.startswith("$")})
+        if unknown:
+            msg = f"{module} has no field(s) {', '.join(unknown)}"
+            raise ZohoInputError(msg)
+
+    def _checked(
+        self, module: str, data: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Records to write: 1 to 100, fields of the module, values as Zoho's JSON takes them."""
+        records = _records(data)
+        self._check_fields(module, {key for record in records for key in record})
+        return [{key: to_wire(value) for key, value in record.items()} for record in records]
 
     def _call(
         self,
@@ -461,10 +564,14 @@ def _check_range(name: str, value: int, low: int, high: int) -> None:
 
 def _conditions(filter: Sequence[Any] | None) -> list[Condition]:
     """Conditions from a filter: a list of conditions, or of lists as query_condition gives."""
+    if isinstance(filter, str) and not isinstance(filter, Condition):
+        msg = f"filter items come from query_condition(), not the text {filter!r}"
+        raise ZohoInputError(msg)
+    items: Sequence[Any] = [filter] if isinstance(filter, Condition) else filter or ()
     flat: list[Condition] = []
-    for item in filter or ():
-        items = item if isinstance(item, list | tuple) else [item]
-        for condition in items:
+    for item in items:
+        group = item if isinstance(item, list | tuple) else [item]
+        for condition in group:
             if not isinstance(condition, Condition):
                 msg = f"filter items come from query_condition(), not {condition!r}"
                 raise ZohoInputError(msg)

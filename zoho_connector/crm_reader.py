@@ -7,8 +7,8 @@
   Modified_Time, a read carries on past that with a new token chain from the last
   Modified_Time seen (If-Modified-Since one second earlier), skipping the records of that
   second it already gave: no gap and no duplicate at the seam.
-- Filtered reads find the matching ids with COQL, keyed on id (no 2,000 or 100,000 cap, exact
-  comparisons), then fetch the records like any page.
+- Filtered reads find the matching ids with COQL, keyed on the sort field and id (no 2,000 or
+  100,000 cap, exact comparisons), then fetch the records like any page.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from zoho_connector.conditions import Condition, coql_where
+from zoho_connector.conditions import Condition, coql_literal, coql_where, query_condition
 from zoho_connector.errors import ZohoError
 from zoho_connector.formats import crm_datetime, parse_datetime
 
@@ -65,7 +65,10 @@ class PageRead:
         first_size = MAX_FIELDS - (self.order_by != "id")
         first = ([self.order_by] if self.order_by != "id" else []) + fields[:first_size]
         rest = fields[first_size:]
-        return [first] + [rest[i : i + MAX_FIELDS] for i in range(0, len(rest), MAX_FIELDS)]
+        # Get Records wants at least one field; ``id`` is one it takes (and always returns).
+        return [first or ["id"]] + [
+            rest[i : i + MAX_FIELDS] for i in range(0, len(rest), MAX_FIELDS)
+        ]
 
 
 def read_pages(call: Call, read: PageRead) -> Iterator[list[dict[str, Any]]]:
@@ -133,25 +136,49 @@ def _sorted_pages(call: Call, read: PageRead) -> Iterator[list[dict[str, Any]]]:
 
 
 def _filtered_pages(call: Call, read: PageRead) -> Iterator[list[dict[str, Any]]]:
+    if read.since:  # COQL has no If-Modified-Since: the same bound as one more condition
+        after = query_condition("Modified_Time", ">", read.since, "datetime", utc=False)
+        read = dataclasses.replace(read, filter=[*read.filter, *after])
     for ids in matching_ids(call, read):
         for start in range(0, len(ids), read.per_page):
             yield records_by_ids(call, read, ids[start : start + read.per_page])
 
 
 def matching_ids(call: Call, read: PageRead) -> Iterator[list[str]]:
-    """Ids of the records the read's filter matches, by COQL keyed on id (ascending)."""
+    """Ids of the records the read's filter matches, in the read's order (ties by id).
+
+    COQL keyed on the sort field and id: no 2,000 or 100,000 cap, and no gap or duplicate
+    however many records share a sort value.
+    """
     where = coql_where(list(read.filter))
-    last_id: str | None = None
+    order = read.order_by
+    columns = "id" if order == "id" else f"id, {order}"
+    sort = "id asc" if order == "id" else f"{order} asc, id asc"
+    after = ""
     while True:
-        clause = where if last_id is None else f"({where}) and (id > {last_id})"
-        query = f"select id from {read.module} where {clause} order by id asc limit {COQL_PAGE}"
+        clause = where if not after else f"({where}) and ({after})"
+        query = (
+            f"select {columns} from {read.module} where {clause} order by {sort} limit {COQL_PAGE}"
+        )
         body = call("POST", "coql", json={"select_query": query})
-        ids = [row["id"] for row in (body or {}).get("data") or []]
-        if ids:
-            yield ids
-        if not ids or not (body or {}).get("info", {}).get("more_records"):
+        rows = (body or {}).get("data") or []
+        if rows:
+            yield [row["id"] for row in rows]
+        if not rows or not (body or {}).get("info", {}).get("more_records"):
             return
-        last_id = ids[-1]
+        after = _after(order, rows[-1])
+
+
+def _after(order: str, last: dict[str, Any]) -> str:
+    """The COQL condition of the records after ``last`` in (order, id) order."""
+    after_id = f"id > {last['id']}"
+    if order == "id":
+        return after_id
+    value = last.get(order)
+    if value is None:  # empty values sort first
+        return f"(({order} is null) and ({after_id})) or ({order} is not null)"
+    literal = coql_literal(str(value))
+    return f"({order} > {literal}) or (({order} = {literal}) and ({after_id}))"
 
 
 def records_by_ids(call: Call, read: PageRead, ids: Sequence[str]) -> list[dict[str, Any]]:

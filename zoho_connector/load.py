@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import datetime as dt
+import decimal
 import enum
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
 
 from zoho_connector.errors import ZohoError, ZohoInputError
+from zoho_connector.formats import crm_date, crm_datetime
 from zoho_connector.frames import unflatten
 
 
@@ -60,7 +63,8 @@ class RowResult:
     @classmethod
     def failed(cls, error: Exception) -> RowResult:
         """A row failed by an error raised for its whole batch."""
-        return cls(False, str(error))
+        text = str(error) if isinstance(error, ZohoError) else f"{type(error).__name__}: {error}"
+        return cls(False, text)
 
 
 #: Sends one batch of prepared rows; answers one result per row, in order.
@@ -77,39 +81,129 @@ def required_columns(action: Action, sync_key: str) -> tuple[str, ...]:
     return ()
 
 
-def prepare_rows(
-    data: pl.DataFrame,
-    action: Action,
-    sync_key: str,
-    transform: Callable[[dict[str, Any]], dict[str, Any]] | None,
-    picklist: Mapping[str, Mapping[Any, Any]] | None,
-) -> list[dict[str, Any]]:
-    """Rows as Zoho records: nested again, picklist values mapped, transformed.
+def check_columns(data: pl.DataFrame, action: Action, sync_key: str) -> None:
+    """Check, before any call, that the DataFrame has the columns the action needs.
 
     Raises:
-        ZohoInputError: A column the action needs is missing, or a row lacks its value.
+        ZohoInputError: A column the action needs is missing.
     """
     missing = [
         column for column in required_columns(action, sync_key) if column not in data.columns
     ]
     if missing:
         msg = f"{action.name} needs the column(s) {', '.join(missing)}; the DataFrame has: "
-        raise ZohoInputError(msg + ", ".join(data.columns))
+        raise ZohoInputError(msg + (", ".join(data.columns) or "no columns"))
+
+
+def prepare_rows(
+    data: pl.DataFrame,
+    action: Action,
+    sync_key: str,
+    transform: Callable[[dict[str, Any]], dict[str, Any]] | None,
+    picklist: Mapping[str, Mapping[Any, Any]] | None,
+    *,
+    failures: dict[int, RowResult] | None = None,
+    datetimes: Callable[[dt.datetime], str] = crm_datetime,
+) -> list[dict[str, Any]]:
+    """Rows as Zoho records: nested again, picklist values mapped, transformed, JSON-ready.
+
+    Dates become ``yyyy-MM-dd``, datetimes ``datetimes(value)`` (CRM's form by default; a naive
+    datetime is taken as UTC), decimals numbers, and an integer ``id`` the string Zoho's ids
+    are.
+
+    Args:
+        data: The rows.
+        action: What the rows are for.
+        sync_key: The INTEGRATE key column.
+        transform: Applied to each record after nesting.
+        picklist: Per column, values to replace (each item of a list).
+        failures: When given, a row that cannot be sent (no id or sync key value, a failing
+            transform) is recorded here under its row number and left out, instead of raising.
+        datetimes: How a datetime value is written (``formats.desk_datetime`` for Desk).
+
+    Raises:
+        ZohoInputError: A column the action needs is missing; without ``failures``, a row
+            lacks its value or its transform failed.
+    """
+    check_columns(data, action, sync_key)
     rows = []
     for number, row in enumerate(data.iter_rows(named=True)):
-        values = {key: value for key, value in row.items() if value is not None}
-        for field, mapping in (picklist or {}).items():
-            if field in values and values[field] in mapping:
-                values[field] = mapping[values[field]]
-        record = unflatten(values)
-        if transform is not None:
-            record = transform(record)
-        for column in required_columns(action, sync_key):
-            if record.get(column) in (None, ""):
-                msg = f"row {number} has no {column}, which {action.name} needs"
-                raise ZohoInputError(msg)
-        rows.append(record)
+        try:
+            record = _prepare_row(number, row, action, sync_key, transform, picklist, datetimes)
+        except Exception as error:
+            problem = (
+                error
+                if isinstance(error, ZohoInputError)
+                else ZohoInputError(
+                    f"row {number}: transform failed: {type(error).__name__}: {error}"
+                )
+            )
+            if failures is None:
+                if problem is error:
+                    raise
+                raise problem from error
+            failures[number] = RowResult(False, f"INVALID_INPUT: {problem}")
+        else:
+            rows.append(record)
     return rows
+
+
+def _prepare_row(
+    number: int,
+    row: dict[str, Any],
+    action: Action,
+    sync_key: str,
+    transform: Callable[[dict[str, Any]], dict[str, Any]] | None,
+    picklist: Mapping[str, Mapping[Any, Any]] | None,
+    datetimes: Callable[[dt.datetime], str],
+) -> dict[str, Any]:
+    values = {key: value for key, value in row.items() if value is not None}
+    for field, mapping in (picklist or {}).items():
+        if field in values:
+            values[field] = _mapped(values[field], mapping)
+    record = unflatten(values)
+    if transform is not None:
+        record = transform(record)
+    record = {key: to_wire(value, datetimes) for key, value in record.items()}
+    if isinstance(record.get("id"), int) and not isinstance(record["id"], bool):
+        record["id"] = str(record["id"])
+    for column in required_columns(action, sync_key):
+        if record.get(column) in (None, ""):
+            msg = f"row {number} has no {column}, which {action.name} needs"
+            raise ZohoInputError(msg)
+    return record
+
+
+def _mapped(value: Any, mapping: Mapping[Any, Any]) -> Any:
+    """A picklist value replaced by its mapping; each item of a multi-select list."""
+    if isinstance(value, list):
+        return [_mapped(item, mapping) for item in value]
+    return mapping.get(value, value) if isinstance(value, Hashable) else value
+
+
+def to_wire(value: Any, datetimes: Callable[[dt.datetime], str] = crm_datetime) -> Any:
+    """A value as Zoho's JSON takes it (dates and datetimes as text, decimals as numbers)."""
+    if isinstance(value, dt.datetime):
+        return datetimes(value)
+    if isinstance(value, dt.date):
+        return crm_date(value)
+    if isinstance(value, dt.time):
+        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Mapping):
+        return {key: to_wire(item, datetimes) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_wire(item, datetimes) for item in value]
+    return value
+
+
+def in_input_order(
+    results: Sequence[RowResult], failures: Mapping[int, RowResult], total: int
+) -> list[RowResult]:
+    """Results of the rows sent, with the rows left out by ``prepare_rows`` in their places."""
+    sent = iter(results)
+    return [failures[number] if number in failures else next(sent) for number in range(total)]
 
 
 def run_batches(
@@ -165,7 +259,7 @@ def _send_safely(send: BatchSender, batch: list[dict[str, Any]]) -> list[RowResu
     """A batch's results; an error for the whole batch fails each of its rows."""
     try:
         outcome = send(batch)
-    except ZohoError as error:
+    except Exception as error:  # reported in every row of the batch, never lost
         return [RowResult.failed(error)] * len(batch)
     if len(outcome) != len(batch):
         msg = f"Zoho answered {len(outcome)} results for {len(batch)} records"
