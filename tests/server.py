@@ -46,6 +46,10 @@ class Emulator:
             self._token = response.json()["access_token"]
         return self._token
 
+    def forget_token(self) -> None:
+        """Drop the cached access token (after a test expired every token)."""
+        self._token = None
+
     def crm(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """A CRM v8 call, ``path`` relative to ``/crm/v8``."""
         headers = {"Authorization": f"Zoho-oauthtoken {self.token()}", **kwargs.pop("headers", {})}

@@ -79,8 +79,13 @@ class AccessToken:
         refresh_token: str,
         **options: Any,
     ) -> AccessToken:
-        """The process-wide token of these credentials, created on first use."""
-        digest = hashlib.sha256(f"{client_id}\0{refresh_token}".encode()).hexdigest()
+        """The process-wide token of these credentials, created on first use.
+
+        Keyed by every credential (hashed): a client with a mistyped secret gets a token of
+        its own, which fails, and never borrows another client's good one.
+        """
+        secret = f"{client_id}\0{client_secret}\0{refresh_token}"
+        digest = hashlib.sha256(secret.encode()).hexdigest()
         key = (accounts_url.rstrip("/"), client_id, digest)
         with cls._shared_lock:
             token = cls._shared.get(key)

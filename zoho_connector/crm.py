@@ -25,6 +25,7 @@ from zoho_connector.load import (
     RowResult,
     check_columns,
     in_input_order,
+    parse_action,
     prepare_rows,
     run_batches,
     to_wire,
@@ -135,7 +136,7 @@ class ZohoCRM(ZohoClient):
     def ping(self) -> bool:
         """Whether CRM answers with the current credentials."""
         try:
-            self.request("GET", "org")
+            self.request("GET", "org", attempts=1)
         except ZohoError:
             return False
         return True
@@ -249,6 +250,41 @@ class ZohoCRM(ZohoClient):
             per_page=per_page,
         )
         return crm_reader.read_pages(self._call, read)
+
+    def scan(self, read: crm_reader.PageRead) -> Iterator[list[dict[str, Any]]]:
+        """Pages of a read whose module and fields the caller already knows (from a catalog).
+
+        Unlike :meth:`pages`, nothing is checked against Zoho's metadata, so no metadata call
+        is made: the tap runs its catalog this way.
+        """
+        return crm_reader.read_pages(self._call, read)
+
+    def deleted(self, module: str, since: str | None = None) -> Iterator[dict[str, Any]]:
+        """Records deleted (recycle bin and permanently) after ``since``, newest first (§9)."""
+        headers = {"If-Modified-Since": crm_datetime(since)} if since else None
+        page = 1
+        while True:
+            params = {"type": "all", "page": page, "per_page": crm_reader.MAX_PER_PAGE}
+            body = self.request("GET", f"{module}/deleted", headers=headers, params=params)
+            yield from (body or {}).get("data") or []
+            if not (body or {}).get("info", {}).get("more_records"):
+                return
+            page += 1
+
+    def users(self) -> Iterator[dict[str, Any]]:
+        """Every user of the org, of every type (§10.1)."""
+        page = 1
+        while True:
+            params = {"type": "AllUsers", "page": page, "per_page": crm_reader.MAX_PER_PAGE}
+            body = self.request("GET", "users", params=params)
+            yield from (body or {}).get("users") or []
+            if not (body or {}).get("info", {}).get("more_records"):
+                return
+            page += 1
+
+    def org(self) -> list[dict[str, Any]]:
+        """The org's details (§10.2)."""
+        return list((self.request("GET", "org") or {}).get("org") or [])
 
     def records(self, module: str, **options: Any) -> Iterator[dict[str, Any]]:
         """Every matching record, one at a time (options as :meth:`pages`).
@@ -404,7 +440,7 @@ class ZohoCRM(ZohoClient):
         keys = [sync_key] if isinstance(sync_key, str) else list(sync_key)
         self._check_fields(name, keys)
         body = {"data": self._checked(name, data), "duplicate_check_fields": keys}
-        return self._write("POST", f"{name}/upsert", body | _trigger(trigger))
+        return self._write("POST", f"{name}/upsert", body | _trigger(trigger), idempotent=True)
 
     def load(
         self,
@@ -434,7 +470,7 @@ class ZohoCRM(ZohoClient):
                 ``die_on_error``, a row without its id or sync key value.
             ZohoError: With ``die_on_error``, the first failed row.
         """
-        chosen = _action(action)
+        chosen = parse_action(action)
         batch_size = n_rows_write or self.n_rows_write
         _check_range("n_rows_write", batch_size, 1, MAX_WRITE)
         check_columns(data, chosen, sync_key)
@@ -503,14 +539,23 @@ class ZohoCRM(ZohoClient):
         params: Any = None,
         json: Any = None,
         headers: dict[str, str] | None = None,
+        idempotent: bool | None = None,
     ) -> dict[str, Any] | None:
-        return self.request(method, path, headers=headers, params=params, json=json)
+        return self.request(
+            method, path, headers=headers, params=params, json=json, idempotent=idempotent
+        )
 
     def _write(
-        self, method: str, path: str, body: dict[str, Any] | None, params: Any = None
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None,
+        params: Any = None,
+        *,
+        idempotent: bool | None = None,
     ) -> dict[str, Any] | None:
         """A write call; with ``die_on_error``, a failed record raises."""
-        answer = self.request(method, path, params=params, json=body)
+        answer = self.request(method, path, params=params, json=body, idempotent=idempotent)
         if self.die_on_error:
             for number, entry in enumerate((answer or {}).get("data") or []):
                 if entry.get("status") == "error":
@@ -534,7 +579,7 @@ class ZohoCRM(ZohoClient):
                 answer = self.request("PUT", module, json={"data": rows} | _trigger(trigger))
             elif action == Action.INTEGRATE:
                 body = {"data": rows, "duplicate_check_fields": [sync_key]} | _trigger(trigger)
-                answer = self.request("POST", f"{module}/upsert", json=body)
+                answer = self.request("POST", f"{module}/upsert", json=body, idempotent=True)
             else:
                 answer = self.request("POST", module, json={"data": rows} | _trigger(trigger))
             return [RowResult.from_zoho(entry) for entry in (answer or {}).get("data") or []]
@@ -589,15 +634,6 @@ def _records(data: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> list[dict
 
 def _trigger(trigger: Sequence[str] | None) -> dict[str, Any]:
     return {} if trigger is None else {"trigger": list(trigger)}
-
-
-def _action(action: Action | int | str) -> Action:
-    try:
-        return Action[action.upper()] if isinstance(action, str) else Action(action)
-    except (KeyError, ValueError):
-        names = ", ".join(member.name for member in Action)
-        msg = f"unknown action {action!r}; expected one of {names}"
-        raise ZohoInputError(msg) from None
 
 
 def _json(record: Mapping[str, Any]) -> str:

@@ -160,7 +160,7 @@ def matching_ids(call: Call, read: PageRead) -> Iterator[list[str]]:
         query = (
             f"select {columns} from {read.module} where {clause} order by {sort} limit {COQL_PAGE}"
         )
-        body = call("POST", "coql", json={"select_query": query})
+        body = call("POST", "coql", json={"select_query": query}, idempotent=True)
         rows = (body or {}).get("data") or []
         if rows:
             yield [row["id"] for row in rows]

@@ -16,6 +16,7 @@ from zoho_connector.client import ZohoClient
 from zoho_connector.data_centers import DATA_CENTERS
 from zoho_connector.data_centers import data_center as find_data_center
 from zoho_connector.errors import ZohoError, ZohoInputError
+from zoho_connector.formats import desk_datetime
 from zoho_connector.frames import to_frame
 from zoho_connector.load import (
     Action,
@@ -143,7 +144,7 @@ class ZohoDesk(ZohoClient):
     def ping(self) -> bool:
         """Whether Desk answers with the current credentials."""
         try:
-            self.request("GET", _PROBE)
+            self.request("GET", _PROBE, attempts=1)
         except ZohoError:
             return False
         return True
@@ -292,7 +293,7 @@ class ZohoDesk(ZohoClient):
             msg = f"Desk cannot delete {name}"
             raise ZohoInputError(msg)
         ids = [id] if isinstance(id, str) else [str(item) for item in id]
-        self.request("POST", f"{name}/moveToTrash", json={key: ids})
+        self.request("POST", f"{name}/moveToTrash", json={key: ids}, idempotent=True)
         return {"data": [_success({"id": record_id}) for record_id in ids]}
 
     def integrate(
@@ -324,7 +325,7 @@ class ZohoDesk(ZohoClient):
         """
         chosen = parse_action(action)
         name = _module(module)
-        rows = prepare_rows(data, chosen, sync_key, transform, picklist)
+        rows = prepare_rows(data, chosen, sync_key, transform, picklist, datetimes=desk_datetime)
         results = run_batches(
             rows,
             self._batch_sender(name, chosen, sync_key),

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NewConnectionError
 
 from zoho_connector.errors import ZohoAuthError, ZohoError, ZohoRateLimitError
 
@@ -111,13 +112,32 @@ class HttpStack:
         params: Any = None,
         json: Any = None,
         headers: dict[str, str] | None = None,
+        idempotent: bool | None = None,
+        attempts: int | None = None,
     ) -> requests.Response:
         """One call, retried until Zoho answers something other than a transient failure.
 
+        A call that is not idempotent (an insert) is not sent again after the connection
+        failed once the request may have reached Zoho: Zoho may have applied it, and a retry
+        could duplicate records. Zoho's 429 and 5xx answers are retried for every call.
+
+        Args:
+            method: HTTP method.
+            url: The full URL.
+            params: Query parameters.
+            json: The JSON body.
+            headers: Extra headers.
+            idempotent: Whether sending the call twice is harmless; by default, every
+                method but POST.
+            attempts: Attempts for this call (default: the retry policy's).
+
         Raises:
             ZohoRateLimitError: Still rate limited after every attempt.
-            ZohoError: Still failing (5xx or network) after every attempt.
+            ZohoError: Still failing (5xx or network) after every attempt, or OUTCOME_UNKNOWN
+                for a failed call that must not be repeated.
         """
+        safe_to_repeat = method.upper() != "POST" if idempotent is None else idempotent
+        limit = attempts or self.retry.attempts
         refreshed = False
         attempt = 0
         while True:
@@ -139,6 +159,13 @@ class HttpStack:
                     )
                 except _TRANSIENT_ERRORS as error:
                     failure = type(error).__name__
+                    if not safe_to_repeat and _may_have_arrived(error):
+                        msg = (
+                            f"{method} {_path(url)} failed with {failure} after it may have "
+                            "reached Zoho; not repeated, so as not to write twice. Check "
+                            "whether it was applied before sending it again"
+                        )
+                        raise ZohoError("OUTCOME_UNKNOWN", msg) from None
                 else:
                     if (
                         response.status_code == 401
@@ -153,7 +180,7 @@ class HttpStack:
                         return response
                     failure = f"HTTP {response.status_code} {_error_code(response) or ''}".strip()
                     retry_after = _retry_after(response)
-            if attempt >= self.retry.attempts:
+            if attempt >= limit:
                 self._give_up(method, url, failure, attempt)
             wait = self.retry.wait(attempt, retry_after)
             _log.warning(
@@ -162,7 +189,7 @@ class HttpStack:
                 _path(url),
                 failure,
                 attempt,
-                self.retry.attempts - 1,
+                limit - 1,
                 wait,
             )
             with self._count_lock:
@@ -183,6 +210,28 @@ class HttpStack:
                 "n_concurrent, or wait for credits to come back",
             )
         raise ZohoError("RETRIES_EXHAUSTED", message)
+
+
+def _may_have_arrived(error: Exception) -> bool:
+    """Whether a failed call may have reached Zoho (anything but a failure to connect)."""
+    if isinstance(error, requests.ConnectTimeout):
+        return False
+    cause: BaseException | None = error
+    for _ in range(10):  # urllib3 wraps the socket error a few levels down
+        if cause is None:
+            break
+        if isinstance(cause, NewConnectionError):
+            return False
+        cause = cause.__cause__ or cause.__context__ or _reason(cause)
+    return True
+
+
+def _reason(error: BaseException) -> BaseException | None:
+    reason = getattr(error, "reason", None)
+    if isinstance(reason, BaseException):
+        return reason
+    args = getattr(error, "args", ())
+    return next((arg for arg in args if isinstance(arg, BaseException)), None)
 
 
 def _error_code(response: requests.Response) -> str | None:

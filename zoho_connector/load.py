@@ -8,7 +8,6 @@ import datetime as dt
 import decimal
 import enum
 import json
-import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
@@ -273,8 +272,3 @@ def with_results(data: pl.DataFrame, results: Sequence[RowResult]) -> pl.DataFra
         pl.Series("success", [result.success for result in results], dtype=pl.Boolean),
         pl.Series("message", [result.message for result in results], dtype=pl.String),
     )
-
-
-def batch_count(rows: int, batch_size: int) -> int:
-    """How many batches ``rows`` make."""
-    return math.ceil(rows / batch_size)

@@ -106,7 +106,7 @@ def test_expire_tokens_endpoint_invalidates_live_tokens(emulator: Emulator) -> N
     requests.post(f"{emulator.url}/__emulator__/expire-tokens", timeout=30).raise_for_status()
     after = requests.get(f"{emulator.url}/crm/v8/org", headers=headers, timeout=30)
     assert after.json()["code"] == "INVALID_TOKEN"
-    emulator._token = None  # the shared client must refresh too
+    emulator.forget_token()
 
 
 def test_scopes_limit_what_a_token_may_call() -> None:

@@ -151,8 +151,15 @@ class Module:
     @functools.cached_property
     def name_field(self) -> str | None:
         """The field Zoho shows as a record's name in lookups."""
-        names = ("Full_Name", "Account_Name", "Deal_Name", "Name", "Subject", "Product_Name")
-        return next((name for name in names if name in self.field_map), None)
+        names = ("Full_Name", "Deal_Name", "Name", "Subject", "Product_Name", "Account_Name")
+        return next(
+            (
+                name
+                for name in names
+                if name in self.field_map and self.field_map[name].data_type == "text"
+            ),
+            None,
+        )
 
     @property
     def has_modified_time(self) -> bool:

@@ -1,0 +1,86 @@
+"""Catalog entries of CRM modules, from settings/modules and settings/fields.
+
+One stream per module Zoho lets the API read (standard and custom), named
+``crm_<module API name in lower case>``. A module Zoho cannot serve is left out with the reason
+logged. Subforms and multi-select lookups are in the schema but not selected by default: Zoho
+returns them one record at a time, a call per record (zoho-crm-api.md §2).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from singer_sdk import singerlib
+
+from tap_zoho.schema import module_schema
+from zoho_connector.errors import ZohoError, ZohoInputError
+from zoho_connector.fields import in_lists
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from zoho_connector.crm import ZohoCRM
+
+_log = logging.getLogger("tap_zoho")
+MODIFIED_TIME = "Modified_Time"
+
+
+def stream_name(module: str) -> str:
+    """The stream of a module: ``crm_`` and the API name in lower case."""
+    return f"crm_{module.lower()}"
+
+
+def crm_entries(crm: ZohoCRM, include: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """Catalog entries of the readable modules (all, or those ``include`` names).
+
+    Raises:
+        ZohoInputError: ``include`` names a module the org does not have.
+    """
+    modules = {module["api_name"].lower(): module for module in crm.modules()}
+    wanted = [name.lower() for name in include or []]
+    unknown = [name for name in wanted if name not in modules]
+    if unknown:
+        known = ", ".join(sorted(m["api_name"] for m in modules.values() if m.get("api_supported")))
+        msg = f"crm_modules names unknown module(s) {', '.join(unknown)}; the org has: {known}"
+        raise ZohoInputError(msg)
+    entries = []
+    for key, module in modules.items():
+        if wanted and key not in wanted:
+            continue
+        name = module["api_name"]
+        if not module.get("api_supported", False):
+            _log.info("CRM module %s left out: Zoho's API does not serve it", name)
+            continue
+        try:
+            fields = crm.fields(name)
+        except ZohoError as error:
+            _log.warning("CRM module %s left out: its field metadata failed: %s", name, error)
+            continue
+        entries.append(module_entry(name, fields))
+    return entries
+
+
+def module_entry(module: str, fields: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The catalog entry of one module."""
+    schema = module_schema(fields)
+    incremental = MODIFIED_TIME in schema["properties"]
+    metadata = singerlib.MetadataMapping.get_standard_metadata(
+        schema=schema,
+        key_properties=["id"],
+        valid_replication_keys=[MODIFIED_TIME] if incremental else None,
+        replication_method="INCREMENTAL" if incremental else "FULL_TABLE",
+        schema_name=module,
+    )
+    for field in fields:
+        if not in_lists(field):
+            metadata[("properties", str(field["api_name"]))].selected_by_default = False
+    return {
+        "tap_stream_id": stream_name(module),
+        "stream": stream_name(module),
+        "schema": schema,
+        "metadata": metadata.to_list(),
+        "key_properties": ["id"],
+        "replication_key": MODIFIED_TIME if incremental else None,
+        "replication_method": "INCREMENTAL" if incremental else "FULL_TABLE",
+    }

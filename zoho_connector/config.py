@@ -1,0 +1,118 @@
+"""The connection settings tap-zoho and target-zoho share, and the clients they build."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from singer_sdk import typing as th
+
+from zoho_connector.crm import ZohoCRM
+from zoho_connector.data_centers import DATA_CENTERS, data_center
+from zoho_connector.desk import ZohoDesk
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+CONNECTION_PROPERTIES = th.PropertiesList(
+    th.Property(
+        "client_id",
+        th.StringType(nullable=False),
+        required=True,
+        title="Client ID",
+        description="OAuth client id of the Zoho API console client (a Self Client will do).",
+    ),
+    th.Property(
+        "client_secret",
+        th.StringType(nullable=False),
+        required=True,
+        secret=True,
+        title="Client Secret",
+        description="OAuth client secret of that client.",
+    ),
+    th.Property(
+        "refresh_token",
+        th.StringType(nullable=False),
+        required=True,
+        secret=True,
+        title="Refresh Token",
+        description="A refresh token of that client, with the scopes the README lists.",
+    ),
+    th.Property(
+        "data_center",
+        th.StringType(nullable=False),
+        default="us",
+        allowed_values=list(DATA_CENTERS),
+        title="Data Center",
+        description="The Zoho data center of the account: us, eu, in, au, cn, jp, ca or sa. "
+        "It picks the accounts, CRM and Desk hosts.",
+    ),
+    th.Property(
+        "accounts_url",
+        th.StringType(nullable=True),
+        title="Accounts URL",
+        description="Overrides the data center's Zoho Accounts host (e.g. a local emulator).",
+    ),
+    th.Property(
+        "crm_url",
+        th.StringType(nullable=True),
+        title="CRM URL",
+        description="Overrides the CRM API host (a sandbox org: https://sandbox.zohoapis.com).",
+    ),
+    th.Property(
+        "desk_url",
+        th.StringType(nullable=True),
+        title="Desk URL",
+        description="Overrides the Desk host.",
+    ),
+    th.Property(
+        "desk_org_id",
+        th.StringType(nullable=True),
+        title="Desk Org ID",
+        description="The Zoho Desk organization id; setting it turns Desk on.",
+    ),
+    th.Property(
+        "api_version",
+        th.StringType(nullable=False),
+        default="v8",
+        allowed_values=["v7", "v8"],
+        title="CRM API Version",
+        description="The Zoho CRM API version.",
+    ),
+    th.Property(
+        "verify_tls",
+        th.BooleanType(nullable=False),
+        default=True,
+        title="Verify TLS",
+        description="Verify the TLS certificates of Zoho's hosts. Leave on.",
+    ),
+)
+
+
+def crm_client(config: Mapping[str, Any], **options: Any) -> ZohoCRM:
+    """A connected ZohoCRM for a tap or target config."""
+    region = data_center(config.get("data_center") or "us")
+    return ZohoCRM(
+        config["client_id"],
+        config["client_secret"],
+        config["refresh_token"],
+        url=config.get("crm_url") or region.crm_url,
+        account_url=config.get("accounts_url") or region.accounts_url,
+        api_version=config.get("api_version") or "v8",
+        verify=config.get("verify_tls", True),
+        **options,
+    )
+
+
+def desk_client(config: Mapping[str, Any], **options: Any) -> ZohoDesk:
+    """A connected ZohoDesk for a tap or target config (``desk_org_id`` must be set)."""
+    region = data_center(config.get("data_center") or "us")
+    return ZohoDesk(
+        config["client_id"],
+        config["client_secret"],
+        config["refresh_token"],
+        config["desk_org_id"],
+        url=config.get("desk_url") or region.desk_url,
+        account_url=config.get("accounts_url") or region.accounts_url,
+        verify=config.get("verify_tls", True),
+        **options,
+    )

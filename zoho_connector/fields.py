@@ -1,0 +1,114 @@
+"""What a CRM field's metadata says about its values: one reading for the tap and the target.
+
+From ``settings/fields`` (zoho-crm-api.md §4.2, value shapes §3.1): the kind of value a field
+holds, whether a list call returns it, and whether a write may set it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+#: Value kinds: what JSON a field's values are and how they are written back.
+TEXT, INTEGER, NUMBER, BOOLEAN, DATE, DATETIME = (
+    "text",
+    "integer",
+    "number",
+    "boolean",
+    "date",
+    "datetime",
+)
+BIGINT, LOOKUP, PICKLIST_ARRAY, OBJECT_ARRAY, ANY = (
+    "bigint",
+    "lookup",
+    "picklists",
+    "objects",
+    "any",
+)
+
+_BY_DATA_TYPE = {
+    "text": TEXT,
+    "textarea": TEXT,
+    "mediumtext": TEXT,
+    "email": TEXT,
+    "phone": TEXT,
+    "website": TEXT,
+    "picklist": TEXT,
+    "autonumber": TEXT,
+    "profileimage": TEXT,
+    "integer": INTEGER,
+    "bigint": BIGINT,
+    "long": BIGINT,
+    "double": NUMBER,
+    "decimal": NUMBER,
+    "currency": NUMBER,
+    "percent": NUMBER,
+    "boolean": BOOLEAN,
+    "date": DATE,
+    "datetime": DATETIME,
+    "lookup": LOOKUP,
+    "ownerlookup": LOOKUP,
+    "userlookup": LOOKUP,
+    "multi_module_lookup": LOOKUP,
+    "layout": LOOKUP,
+    "consent_lookup": LOOKUP,
+    "module": LOOKUP,
+    "multiselectpicklist": PICKLIST_ARRAY,
+    "subform": OBJECT_ARRAY,
+    "multiselectlookup": OBJECT_ARRAY,
+    "multiuserlookup": OBJECT_ARRAY,
+    "fileupload": OBJECT_ARRAY,
+    "imageupload": OBJECT_ARRAY,
+    "territories": OBJECT_ARRAY,
+    "multireminder": OBJECT_ARRAY,
+    "linetax": OBJECT_ARRAY,
+}
+_BY_JSON_TYPE = {
+    "string": TEXT,
+    "integer": INTEGER,
+    "double": NUMBER,
+    "boolean": BOOLEAN,
+    "jsonobject": LOOKUP,
+    "jsonarray": OBJECT_ARRAY,
+}
+#: Types whose values only a single-record GET returns (§2).
+DETAIL_ONLY = frozenset({"subform", "multiselectlookup", "multiuserlookup"})
+#: Fields Zoho sets itself, whatever their metadata says.
+SYSTEM_FIELDS = frozenset(
+    {"id", "Created_Time", "Modified_Time", "Created_By", "Modified_By", "Last_Activity_Time"}
+)
+
+
+def kind(field: Mapping[str, Any]) -> str:
+    """The value kind of a field (formulas and rollups by their return type)."""
+    data_type = str(field.get("data_type", ""))
+    if data_type in ("formula", "rollup_summary"):
+        details = field.get(data_type) or {}
+        return_type = details.get("return_type") if isinstance(details, Mapping) else None
+        if return_type:
+            return _BY_DATA_TYPE.get(str(return_type), TEXT)
+    if field.get("json_type") == "jsonarray" and data_type == "text":
+        return OBJECT_ARRAY  # Tag: a text field holding objects (§4.2)
+    found = _BY_DATA_TYPE.get(data_type)
+    if found is not None:
+        return found
+    return _BY_JSON_TYPE.get(str(field.get("json_type", "")), ANY)
+
+
+def in_lists(field: Mapping[str, Any]) -> bool:
+    """Whether Get Records returns the field (subforms and multi-select lookups it does not)."""
+    return field.get("data_type") not in DETAIL_ONLY
+
+
+def writable(field: Mapping[str, Any]) -> bool:
+    """Whether a write may set the field: not read-only, not computed, not a system field."""
+    if field.get("api_name") in SYSTEM_FIELDS:
+        return False
+    if field.get("read_only") or field.get("field_read_only"):
+        return False
+    if field.get("data_type") in ("formula", "autonumber", "rollup_summary"):
+        return False
+    operations = field.get("operation_type")
+    if isinstance(operations, Mapping) and operations:
+        return bool(operations.get("api_create") or operations.get("api_update"))
+    return True
