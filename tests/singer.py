@@ -1,0 +1,88 @@
+"""Running tap-zoho and target-zoho as real processes, and reading what they wrote."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.server import Emulator
+
+
+def tap_config(emulator: Emulator, **extra: Any) -> dict[str, Any]:
+    """A tap-zoho config pointing at an emulator."""
+    return {
+        "client_id": emulator.client_id,
+        "client_secret": emulator.client_secret,
+        "refresh_token": emulator.refresh_token,
+        "accounts_url": emulator.url,
+        "crm_url": emulator.url,
+        **extra,
+    }
+
+
+@dataclasses.dataclass
+class SingerRun:
+    """What one run of a Singer program wrote."""
+
+    messages: list[dict[str, Any]]
+    stderr: str
+    returncode: int
+
+    def records(self, stream: str) -> list[dict[str, Any]]:
+        """The records of one stream, in order."""
+        return [
+            message["record"]
+            for message in self.messages
+            if message["type"] == "RECORD" and message["stream"] == stream
+        ]
+
+    def states(self) -> list[dict[str, Any]]:
+        """Every STATE value, in order."""
+        return [message["value"] for message in self.messages if message["type"] == "STATE"]
+
+    @property
+    def final_state(self) -> dict[str, Any]:
+        """The last STATE value."""
+        return self.states()[-1]
+
+
+def write_json(path: Path, value: Any) -> Path:
+    """Write JSON to a file; the file's path."""
+    path.write_text(json.dumps(value))
+    return path
+
+
+def run_tap(
+    workdir: Path,
+    config: dict[str, Any],
+    *,
+    catalog: dict[str, Any] | None = None,
+    state: dict[str, Any] | None = None,
+    discover: bool = False,
+) -> SingerRun:
+    """Run ``python -m tap_zoho`` to the end; its messages (or its catalog) and stderr."""
+    command = [
+        sys.executable,
+        "-m",
+        "tap_zoho",
+        "--config",
+        str(write_json(workdir / "config.json", config)),
+    ]
+    if discover:
+        command.append("--discover")
+    if catalog is not None:
+        command += ["--catalog", str(write_json(workdir / "catalog.json", catalog))]
+    if state is not None:
+        command += ["--state", str(write_json(workdir / "state.json", state))]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    if discover:
+        messages = [json.loads(done.stdout)] if done.returncode == 0 else []
+    else:
+        messages = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    return SingerRun(messages, done.stderr, done.returncode)
