@@ -3,6 +3,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Singer plugins the tests pipe into, each in a virtualenv of its own (their pins clash).
+PLUGINS := .plugins
+TARGET_JSONL := $(PLUGINS)/target-jsonl/bin/target-jsonl
 
 .PHONY: install lint test demo emulator clean
 
@@ -12,7 +15,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
+$(TARGET_JSONL):
+	$(PYTHON) -m venv $(PLUGINS)/target-jsonl
+	$(PLUGINS)/target-jsonl/bin/pip install --quiet target-jsonl==0.1.4
+
+install: $(VENV)/.installed $(TARGET_JSONL)
 
 lint: install
 	$(BIN)/ruff check .
@@ -29,4 +36,4 @@ demo: install
 	$(BIN)/python scripts/demo.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(PLUGINS) .mypy_cache .ruff_cache .pytest_cache

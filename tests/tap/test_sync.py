@@ -347,3 +347,27 @@ def test_an_interrupted_sync_resumes_from_its_last_state(
     everything = {r["id"] for r in raw_all(emulator, "Leads", "Last_Name")}
     assert first_ids | second_ids == everything
     assert len(second_ids) < len(everything)  # it resumed, it did not start over
+
+
+def test_about_documents_every_setting() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tap_zoho", "--about", "--format=markdown"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for setting in (
+        "client_id",
+        "client_secret",
+        "refresh_token",
+        "data_center",
+        "accounts_url",
+        "crm_url",
+        "desk_url",
+        "api_version",
+        "start_date",
+        "crm_modules",
+        "page_size",
+        "include_deletes",
+    ):
+        assert f"| {setting} |" in done.stdout, setting
