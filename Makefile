@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PLUGINS := .plugins
 TARGET_JSONL := $(PLUGINS)/target-jsonl/bin/target-jsonl
 
-.PHONY: install lint test demo emulator clean
+.PHONY: install lint test demo emulator bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ emulator: install
 
 demo: install
 	$(BIN)/python scripts/demo.py
+
+bench: install
+	$(BIN)/python benchmarks/tap_sync.py --stream crm_leads --sizes 20000,100000
 
 clean:
 	rm -rf $(VENV) $(PLUGINS) .mypy_cache .ruff_cache .pytest_cache

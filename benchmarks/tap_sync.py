@@ -1,0 +1,176 @@
+"""Benchmark: tap-zoho syncing one large CRM module, next to a minimal baseline.
+
+For each module size it starts an emulator, then times two child processes reading the same
+module from it:
+
+- ``tap``: ``tap-zoho`` with a catalog selecting only that stream, its output to /dev/null;
+- ``baseline``: the same Get Records pages fetched with plain ``requests`` and page tokens,
+  each record written as a JSON line to /dev/null (no Singer, no schema, no state).
+
+It reports records per second, the child's peak resident memory, and the API calls the
+emulator counted. Run it with ``make bench`` (or ``python benchmarks/tap_sync.py --help``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from zoho_emulator.process import Banner, serve
+
+STREAM_MODULES = {
+    "crm_accounts": "Accounts",
+    "crm_leads": "Leads",
+    "crm_service_visits": "Service_Visits",
+}
+
+
+def _baseline(url: str, token: str, module: str, fields: str) -> int:
+    """Every page of a module with plain requests, records as JSON lines; how many."""
+    session = requests.Session()
+    session.headers["Authorization"] = f"Zoho-oauthtoken {token}"
+    query = {"fields": fields, "sort_by": "Modified_Time", "sort_order": "asc"}
+    query |= {"converted": "both", "approved": "both"}
+    count = 0
+    with Path(os.devnull).open("w") as sink:
+        while True:
+            response = session.get(f"{url}/crm/v8/{module}", params=query, timeout=300)
+            if response.status_code == 204:
+                return count
+            body = response.json()
+            for record in body["data"]:
+                sink.write(json.dumps(record) + "\n")
+                count += 1
+            if not body["info"]["more_records"]:
+                return count
+            query = {**query, "page_token": body["info"]["next_page_token"]}
+
+
+def _measure(command: list[str]) -> tuple[float, float]:
+    """Run a child process; its wall time in seconds and peak RSS in MiB."""
+    started = time.perf_counter()
+    with Path(os.devnull).open("w") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        msg = f"{command[:3]} failed"
+        raise RuntimeError(msg)
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def _token(banner: Banner) -> str:
+    form = {
+        "grant_type": "refresh_token",
+        "client_id": banner.client_id,
+        "client_secret": banner.client_secret,
+        "refresh_token": banner.refresh_token,
+    }
+    token: str = requests.post(f"{banner.url}/oauth/v2/token", data=form, timeout=30).json()[
+        "access_token"
+    ]
+    return token
+
+
+def run(records: int, stream: str, workdir: Path) -> dict[str, Any]:
+    """Both measurements for one module size."""
+    module = STREAM_MODULES[stream]
+    with serve("--records", str(records), "--concurrency", "0") as (banner, _):
+        config = {
+            "client_id": banner.client_id,
+            "client_secret": banner.client_secret,
+            "refresh_token": banner.refresh_token,
+            "accounts_url": banner.url,
+            "crm_url": banner.url,
+            "include_deletes": False,
+        }
+        (workdir / "config.json").write_text(json.dumps(config))
+        tap = [sys.executable, "-m", "tap_zoho", "--config", str(workdir / "config.json")]
+        catalog = json.loads(
+            subprocess.run([*tap, "--discover"], capture_output=True, check=True).stdout
+        )
+        for entry in catalog["streams"]:
+            for item in entry["metadata"]:
+                if not item["breadcrumb"]:
+                    item["metadata"]["selected"] = entry["tap_stream_id"] == stream
+        (workdir / "catalog.json").write_text(json.dumps(catalog))
+        fields = [
+            name
+            for entry in catalog["streams"]
+            if entry["tap_stream_id"] == stream
+            for name in entry["schema"]["properties"]
+            if name not in ("id", "_sdc_deleted_at", "Visit_Items", "Related_Accounts")
+        ]
+        stats_url = f"{banner.url}/__emulator__/stats"
+        requests.post(f"{banner.url}/__emulator__/reset", timeout=60)
+        # Warm the emulator's sort order, so neither side pays for it.
+        _baseline(banner.url, _token(banner), module, "Modified_Time")
+        requests.post(f"{banner.url}/__emulator__/reset", timeout=60)
+        tap_time, tap_rss = _measure([*tap, "--catalog", str(workdir / "catalog.json")])
+        tap_calls = requests.get(stats_url, timeout=30).json()["requests"]
+        requests.post(f"{banner.url}/__emulator__/reset", timeout=60)
+        base = [sys.executable, __file__, "baseline", banner.url, _token(banner), module]
+        base_time, base_rss = _measure([*base, ",".join(fields[:50])])
+        base_calls = requests.get(stats_url, timeout=30).json()["requests"]
+        count = requests.get(
+            f"{banner.url}/crm/v8/{module}/actions/count",
+            params={"converted": "both", "approved": "both"},
+            headers={"Authorization": f"Zoho-oauthtoken {_token(banner)}"},
+            timeout=60,
+        ).json()["count"]
+    return {
+        "records": count,
+        "fields": len(fields),
+        "tap": {
+            "seconds": tap_time,
+            "records_per_s": count / tap_time,
+            "peak_mib": tap_rss,
+            "calls": tap_calls,
+        },
+        "baseline": {
+            "seconds": base_time,
+            "records_per_s": count / base_time,
+            "peak_mib": base_rss,
+            "calls": base_calls,
+        },
+    }
+
+
+def main() -> None:
+    """Parse arguments; run the benchmark (or, as a child, the baseline) and print a table."""
+    if len(sys.argv) > 1 and sys.argv[1] == "baseline":
+        _baseline(*sys.argv[2:6])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="20000,100000", help="module sizes, comma-separated")
+    parser.add_argument("--stream", default="crm_accounts", choices=sorted(STREAM_MODULES))
+    args = parser.parse_args()
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(f"stream: {args.stream}")
+    print("| records | fields | side | seconds | records/s | peak MiB | API calls |")
+    print("|---:|---:|---|---:|---:|---:|---:|")
+    with tempfile.TemporaryDirectory() as workdir:
+        for size in (int(value) for value in args.sizes.split(",")):
+            result = run(size, args.stream, Path(workdir))
+            for side in ("tap", "baseline"):
+                row = result[side]
+                print(
+                    f"| {result['records']} | {result['fields']} | {side} | {row['seconds']:.1f} "
+                    f"| {row['records_per_s']:.0f} | {row['peak_mib']:.0f} | {row['calls']} |"
+                )
+
+
+if __name__ == "__main__":
+    main()
