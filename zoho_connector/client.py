@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
+import abc
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from zoho_connector.auth import AccessToken
 from zoho_connector.errors import ZohoError
+from zoho_connector.formats import crm_datetime
 from zoho_connector.http import HttpStack, raise_for_error
+from zoho_connector.load import (
+    Action,
+    BatchSender,
+    Progress,
+    RowResult,
+    check_columns,
+    in_input_order,
+    parse_action,
+    prepare_rows,
+    run_batches,
+    with_results,
+)
 
 if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Callable, Mapping, Sequence
+
+    import polars as pl
     import requests
 
 _log = logging.getLogger("zoho_connector")
 
 
-class ZohoClient:
+class ZohoClient(abc.ABC):
     """An authenticated client of one Zoho product.
 
     Args:
@@ -83,6 +101,107 @@ class ZohoClient:
     def n_concurrent(self) -> int:
         """Calls in flight at once."""
         return self.http.n_concurrent
+
+    #: A cheap call that proves the credentials, the host and the org work together.
+    probe: str = ""
+    #: How datetimes are written (CRM: the value's offset; Desk: UTC with ``Z``).
+    wire_datetime: Callable[[dt.datetime], str] = staticmethod(crm_datetime)
+    n_rows_write: int = 100
+
+    def connect(self) -> Self:
+        """Refresh the access token (or reuse a live one) and check that Zoho answers.
+
+        Raises:
+            ZohoAuthError: Zoho refused the credentials, the token or the org.
+            ZohoError: Zoho refused the call.
+        """
+        self.token.get()
+        self.request("GET", self.probe)
+        return self
+
+    def ping(self) -> bool:
+        """Whether Zoho answers with the current credentials (one attempt, no retries)."""
+        try:
+            self.request("GET", self.probe, attempts=1)
+        except ZohoError:
+            return False
+        return True
+
+    def load(
+        self,
+        module: str,
+        data: pl.DataFrame,
+        action: Action | int | str,
+        sync_key: str = "sync_key",
+        transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        picklist: Mapping[str, Mapping[Any, Any]] | None = None,
+        n_rows_write: int | None = None,
+        n_concurrent: int | None = None,
+        die_on_error: bool | None = None,
+        trigger: Sequence[str] | None = None,
+        callback: Progress | None = None,
+    ) -> pl.DataFrame:
+        """Write every row of a DataFrame; the DataFrame plus ``success`` and ``message``.
+
+        Rows go in batches of ``n_rows_write``, ``n_concurrent`` batches at a time (never more
+        calls in flight than the client's ``n_concurrent``); each row's result carries Zoho's
+        code, message and details. With ``die_on_error`` false, every failure is reported in
+        its row and nothing is raised: a row without its id or sync key value, or whose
+        transform fails, is not sent and says why.
+
+        Raises:
+            ZohoInputError: Before any call: unknown module, a missing id or sync key column,
+                a column (after ``transform``) that is no field of the module; with
+                ``die_on_error``, a row without its id or sync key value.
+            ZohoError: With ``die_on_error``, the first failed row.
+        """
+        chosen = parse_action(action)
+        batch_size = n_rows_write or self.n_rows_write
+        if not 1 <= batch_size <= self.max_write:
+            msg = f"n_rows_write must be between 1 and {self.max_write}, not {batch_size!r}"
+            raise ValueError(msg)
+        check_columns(data, chosen, sync_key)
+        name = self._load_target(module, chosen, sync_key, trigger)
+        die = self.die_on_error if die_on_error is None else die_on_error
+        failures: dict[int, RowResult] = {}
+        rows = prepare_rows(
+            data,
+            chosen,
+            sync_key,
+            transform,
+            picklist,
+            failures=None if die else failures,
+            datetimes=self.wire_datetime,
+        )
+        self._check_rows(name, chosen, rows)
+        results = run_batches(
+            rows,
+            self._batch_sender(name, chosen, sync_key, trigger),
+            batch_size=batch_size,
+            n_concurrent=n_concurrent or self.n_concurrent,
+            die_on_error=die,
+            callback=callback,
+        )
+        return with_results(data, in_input_order(results, failures, data.height))
+
+    #: The most records one write batch may hold.
+    max_write: int = 100
+
+    @abc.abstractmethod
+    def _load_target(
+        self, module: str, action: Action, sync_key: str, trigger: Sequence[str] | None
+    ) -> str:
+        """The module's API name, after checking what ``load`` was asked (before any write)."""
+
+    @abc.abstractmethod
+    def _check_rows(self, module: str, action: Action, rows: list[dict[str, Any]]) -> None:
+        """Refuse, before any write, rows the product would silently mishandle."""
+
+    @abc.abstractmethod
+    def _batch_sender(
+        self, module: str, action: Action, sync_key: str, trigger: Sequence[str] | None
+    ) -> BatchSender:
+        """Sends one batch of rows for ``action``; one result per row."""
 
     def headers(self) -> dict[str, str]:
         """The OAuth header of a live access token."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Self
 
 import polars as pl
+from typing_extensions import override
 
 from zoho_connector import crm_reader
 from zoho_connector.client import ZohoClient
@@ -23,13 +24,7 @@ from zoho_connector.load import (
     BatchSender,
     Progress,
     RowResult,
-    check_columns,
-    in_input_order,
-    parse_action,
-    prepare_rows,
-    run_batches,
     to_wire,
-    with_results,
 )
 
 if TYPE_CHECKING:
@@ -120,8 +115,14 @@ class ZohoCRM(ZohoClient):
 
     # -- connection ----------------------------------------------------------------------
 
-    def connect(self) -> ZohoCRM:
-        """Refresh the access token (or reuse a live one) and check that CRM answers.
+    probe = "org"
+    max_write = MAX_WRITE
+
+    @override
+    def connect(self) -> Self:
+        """Refresh the access token, follow its ``api_domain``, and check that CRM answers.
+
+        The token's ``api_domain`` is followed unless ``url`` was given.
 
         Raises:
             ZohoAuthError: Zoho refused the credentials or the token.
@@ -130,16 +131,7 @@ class ZohoCRM(ZohoClient):
         self.token.get()
         if self._follow_api_domain and self.token.api_domain:
             self.url = self.token.api_domain.rstrip("/")
-        self.request("GET", "org")
-        return self
-
-    def ping(self) -> bool:
-        """Whether CRM answers with the current credentials."""
-        try:
-            self.request("GET", "org", attempts=1)
-        except ZohoError:
-            return False
-        return True
+        return super().connect()
 
     # -- metadata ------------------------------------------------------------------------
 
@@ -442,58 +434,21 @@ class ZohoCRM(ZohoClient):
         body = {"data": self._checked(name, data), "duplicate_check_fields": keys}
         return self._write("POST", f"{name}/upsert", body | _trigger(trigger), idempotent=True)
 
-    def load(
-        self,
-        module: str,
-        data: pl.DataFrame,
-        action: Action | int | str,
-        sync_key: str = "sync_key",
-        transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-        picklist: Mapping[str, Mapping[Any, Any]] | None = None,
-        n_rows_write: int | None = None,
-        n_concurrent: int | None = None,
-        die_on_error: bool | None = None,
-        trigger: Sequence[str] | None = None,
-        callback: Progress | None = None,
-    ) -> pl.DataFrame:
-        """Write every row of a DataFrame; the DataFrame plus ``success`` and ``message``.
-
-        Rows go in batches of ``n_rows_write``, ``n_concurrent`` batches at a time (never more
-        calls in flight than the client's ``n_concurrent``); each row's result carries Zoho's
-        code, message and details. With ``die_on_error`` false, every failure is reported in
-        its row and nothing is raised: a row without its id or sync key value, or whose
-        transform fails, is not sent and says why.
-
-        Raises:
-            ZohoInputError: Before any call: unknown module, a missing id or sync key column,
-                a column (after ``transform``) that is no field of the module; with
-                ``die_on_error``, a row without its id or sync key value.
-            ZohoError: With ``die_on_error``, the first failed row.
-        """
-        chosen = parse_action(action)
-        batch_size = n_rows_write or self.n_rows_write
-        _check_range("n_rows_write", batch_size, 1, MAX_WRITE)
-        check_columns(data, chosen, sync_key)
-        name = self.module(module)["api_name"]
-        if chosen == Action.INTEGRATE and sync_key not in self._known_fields(name):
+    @override
+    def _load_target(
+        self, module: str, action: Action, sync_key: str, trigger: Sequence[str] | None
+    ) -> str:
+        name: str = self.module(module)["api_name"]
+        if action == Action.INTEGRATE and sync_key not in self._known_fields(name):
             msg = f"sync_key {sync_key!r} is not a field of {name}"
             raise ZohoInputError(msg)
-        die = self.die_on_error if die_on_error is None else die_on_error
-        failures: dict[int, RowResult] = {}
-        rows = prepare_rows(
-            data, chosen, sync_key, transform, picklist, failures=None if die else failures
-        )
-        if chosen in (Action.CREATE, Action.UPDATE, Action.INTEGRATE):
-            self._check_fields(name, {key for row in rows for key in row})
-        results = run_batches(
-            rows,
-            self._batch_sender(name, chosen, sync_key, trigger),
-            batch_size=batch_size,
-            n_concurrent=n_concurrent or self.n_concurrent,
-            die_on_error=die,
-            callback=callback,
-        )
-        return with_results(data, in_input_order(results, failures, data.height))
+        return name
+
+    @override
+    def _check_rows(self, module: str, action: Action, rows: list[dict[str, Any]]) -> None:
+        """Zoho CRM silently drops keys that are no field: refuse them instead."""
+        if action in (Action.CREATE, Action.UPDATE, Action.INTEGRATE):
+            self._check_fields(module, {key for row in rows for key in row})
 
     @staticmethod
     def query_condition(
@@ -566,6 +521,7 @@ class ZohoCRM(ZohoClient):
                     )
         return answer
 
+    @override
     def _batch_sender(
         self, module: str, action: Action, sync_key: str, trigger: Sequence[str] | None
     ) -> BatchSender:

@@ -11,6 +11,8 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from typing_extensions import override
+
 from zoho_connector import desk_reader
 from zoho_connector.client import ZohoClient
 from zoho_connector.data_centers import DATA_CENTERS
@@ -23,10 +25,6 @@ from zoho_connector.load import (
     BatchSender,
     Progress,
     RowResult,
-    parse_action,
-    prepare_rows,
-    run_batches,
-    with_results,
 )
 
 if TYPE_CHECKING:
@@ -52,8 +50,6 @@ _DIRECT_KEYS = {
     "accounts": {"id", "accountName"},
 }
 _COUNT_PATHS = {"tickets": "ticketsCount"}
-#: A cheap call bound to the org: Desk checks the token and the orgId header on it.
-_PROBE = "departments/count"
 
 
 class ZohoDesk(ZohoClient):
@@ -130,24 +126,8 @@ class ZohoDesk(ZohoClient):
         """``{url}/api/v1``."""
         return f"{self.url}/api/v1"
 
-    def connect(self) -> ZohoDesk:
-        """Refresh the access token (or reuse a live one) and check the organization.
-
-        Raises:
-            ZohoAuthError: Zoho refused the credentials, the token or the org id.
-            ZohoError: Desk refused the call.
-        """
-        self.token.get()
-        self.request("GET", _PROBE)
-        return self
-
-    def ping(self) -> bool:
-        """Whether Desk answers with the current credentials."""
-        try:
-            self.request("GET", _PROBE, attempts=1)
-        except ZohoError:
-            return False
-        return True
+    probe = "departments/count"  # cheap, and bound to the org: checks token and orgId
+    wire_datetime = staticmethod(desk_datetime)
 
     def fields(self, module: str) -> list[dict[str, Any]]:
         """Desk's field metadata of a module (custom ``cf_`` fields included)."""
@@ -306,35 +286,18 @@ class ZohoDesk(ZohoClient):
         name = _module(module)
         return self._each(data, lambda record: self._integrate_one(name, record, sync_key))
 
-    def load(
-        self,
-        module: str,
-        data: pl.DataFrame,
-        action: Action | int | str,
-        sync_key: str = "sync_key",
-        transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-        picklist: Mapping[str, Mapping[Any, Any]] | None = None,
-        n_rows_write: int | None = None,
-        n_concurrent: int | None = None,
-        die_on_error: bool | None = None,
-        callback: Progress | None = None,
-    ) -> pl.DataFrame:
-        """Write every row of a DataFrame; the DataFrame plus ``success`` and ``message``.
+    @override
+    def _load_target(
+        self, module: str, action: Action, sync_key: str, trigger: Sequence[str] | None
+    ) -> str:
+        if trigger is not None:
+            msg = "Zoho Desk writes take no workflow triggers"
+            raise ZohoInputError(msg)
+        return _module(module)
 
-        As :meth:`ZohoCRM.load`; Desk takes one record a call, so a batch is a group of calls.
-        """
-        chosen = parse_action(action)
-        name = _module(module)
-        rows = prepare_rows(data, chosen, sync_key, transform, picklist, datetimes=desk_datetime)
-        results = run_batches(
-            rows,
-            self._batch_sender(name, chosen, sync_key),
-            batch_size=n_rows_write or self.n_rows_write,
-            n_concurrent=n_concurrent or self.n_concurrent,
-            die_on_error=self.die_on_error if die_on_error is None else die_on_error,
-            callback=callback,
-        )
-        return with_results(data, results)
+    @override
+    def _check_rows(self, module: str, action: Action, rows: list[dict[str, Any]]) -> None:
+        """Nothing to check: Desk refuses unknown keys itself (422), each row for itself."""
 
     # -- internals -----------------------------------------------------------------------
 
@@ -401,7 +364,10 @@ class ZohoDesk(ZohoClient):
             found += [row for row in page if _field_value(row, field) == value]
         return found
 
-    def _batch_sender(self, module: str, action: Action, sync_key: str) -> BatchSender:
+    @override
+    def _batch_sender(
+        self, module: str, action: Action, sync_key: str, trigger: Sequence[str] | None
+    ) -> BatchSender:
         def send(rows: list[dict[str, Any]]) -> list[RowResult]:
             if action == Action.DELETE:
                 try:
