@@ -57,6 +57,47 @@ class RetryPolicy:
         return random.uniform(0, ceiling)
 
 
+class Slots:
+    """At most ``ceiling`` calls in flight, and fewer while Zoho answers 429.
+
+    Additive increase, multiplicative decrease: clients sharing an org's concurrency limit
+    settle under it instead of retrying into it.
+    """
+
+    def __init__(self, ceiling: int) -> None:
+        self.ceiling = ceiling
+        self.limit = ceiling
+        self._in_use = 0
+        self._since_throttle = 0
+        self._condition = threading.Condition()
+
+    def __enter__(self) -> None:
+        with self._condition:
+            while self._in_use >= self.limit:
+                self._condition.wait()
+            self._in_use += 1
+
+    def __exit__(self, *_: object) -> None:
+        with self._condition:
+            self._in_use -= 1
+            self._condition.notify()
+
+    def throttled(self) -> None:
+        """Zoho refused a call for concurrency: halve the calls in flight."""
+        with self._condition:
+            self.limit = max(1, self.limit // 2)
+            self._since_throttle = 0
+
+    def succeeded(self) -> None:
+        """A call went through: after as many successes as the limit, allow one more."""
+        with self._condition:
+            self._since_throttle += 1
+            if self.limit < self.ceiling and self._since_throttle >= self.limit:
+                self.limit += 1
+                self._since_throttle = 0
+                self._condition.notify()
+
+
 class HttpStack:
     """Authenticated, retried, concurrency-bounded HTTP calls to one Zoho product.
 
@@ -88,7 +129,7 @@ class HttpStack:
         self.n_concurrent = n_concurrent
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
-        self._slots = threading.BoundedSemaphore(n_concurrent)
+        self._slots = Slots(n_concurrent)
         self._session = requests.Session()
         self._session.verify = True if verify is None else verify
         self._session.cert = cert
@@ -177,7 +218,10 @@ class HttpStack:
                         attempt -= 1  # a refresh is not a failed attempt
                         continue
                     if response.status_code not in RETRYABLE_STATUSES or _final_limit(response):
+                        self._slots.succeeded()
                         return response
+                    if response.status_code == 429:
+                        self._slots.throttled()
                     failure = f"HTTP {response.status_code} {_error_code(response) or ''}".strip()
                     retry_after = _retry_after(response)
             if attempt >= limit:

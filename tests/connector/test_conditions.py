@@ -550,3 +550,24 @@ def test_run_batches_reports_a_batch_that_raised_in_each_of_its_rows() -> None:
     with pytest.raises(ZohoError, match=r"row 2 failed: TypeError") as caught:
         run_batches(rows, send, batch_size=2, n_concurrent=1, die_on_error=True)
     assert caught.value.code == "LOAD_FAILED"
+
+
+def test_slots_back_off_on_429_and_recover() -> None:
+    from zoho_connector.http import Slots
+
+    slots = Slots(8)
+    slots.throttled()
+    assert slots.limit == 4
+    slots.throttled()
+    slots.throttled()
+    slots.throttled()
+    assert slots.limit == 1  # never below one call in flight
+    for _ in range(1):
+        slots.succeeded()
+    assert slots.limit == 2
+    for _ in range(2 + 3 + 4 + 5 + 6 + 7):
+        slots.succeeded()
+    assert slots.limit == 8
+    for _ in range(100):
+        slots.succeeded()
+    assert slots.limit == 8  # never above the ceiling
