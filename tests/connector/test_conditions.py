@@ -31,6 +31,7 @@ from zoho_connector import (
 from zoho_connector.conditions import Condition, coql_where, criteria
 from zoho_connector.formats import crm_date, crm_datetime, desk_datetime, parse_datetime
 from zoho_connector.frames import flatten, to_frame, unflatten
+from zoho_connector.http import Slots
 from zoho_connector.load import (
     RowResult,
     in_input_order,
@@ -553,8 +554,6 @@ def test_run_batches_reports_a_batch_that_raised_in_each_of_its_rows() -> None:
 
 
 def test_slots_back_off_on_429_and_recover() -> None:
-    from zoho_connector.http import Slots
-
     slots = Slots(8)
     slots.throttled()
     assert slots.limit == 4
@@ -562,8 +561,7 @@ def test_slots_back_off_on_429_and_recover() -> None:
     slots.throttled()
     slots.throttled()
     assert slots.limit == 1  # never below one call in flight
-    for _ in range(1):
-        slots.succeeded()
+    slots.succeeded()
     assert slots.limit == 2
     for _ in range(2 + 3 + 4 + 5 + 6 + 7):
         slots.succeeded()
