@@ -1,4 +1,4 @@
-"""Catalog entries of CRM modules, from settings/modules and settings/fields.
+"""Catalog entries of CRM modules (from settings/modules and settings/fields) and Desk modules.
 
 One stream per module Zoho lets the API read (standard and custom), named
 ``crm_<module API name in lower case>``. A module Zoho cannot serve is left out with the reason
@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from singer_sdk import singerlib
 
+from tap_zoho import desk_schema
 from tap_zoho.schema import module_schema
+from zoho_connector.desk import SEARCHABLE
 from zoho_connector.errors import ZohoError, ZohoInputError
 from zoho_connector.fields import in_lists
 
@@ -21,9 +23,11 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
     from zoho_connector.crm import ZohoCRM
+    from zoho_connector.desk import ZohoDesk
 
 _log = logging.getLogger("tap_zoho")
 MODIFIED_TIME = "Modified_Time"
+DESK_MODIFIED_TIME = "modifiedTime"
 
 
 def stream_name(module: str) -> str:
@@ -62,25 +66,50 @@ def crm_entries(crm: ZohoCRM, include: Iterable[str] | None = None) -> list[dict
 
 
 def module_entry(module: str, fields: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The catalog entry of one module."""
+    """The catalog entry of one CRM module."""
     schema = module_schema(fields)
-    incremental = MODIFIED_TIME in schema["properties"]
-    metadata = singerlib.MetadataMapping.get_standard_metadata(
-        schema=schema,
-        key_properties=["id"],
-        valid_replication_keys=[MODIFIED_TIME] if incremental else None,
-        replication_method="INCREMENTAL" if incremental else "FULL_TABLE",
-        schema_name=module,
-    )
+    replication_key = MODIFIED_TIME if MODIFIED_TIME in schema["properties"] else None
+    metadata = _metadata(schema, replication_key, module)
     for field in fields:
         if not in_lists(field):
             metadata[("properties", str(field["api_name"]))].selected_by_default = False
+    return _entry(stream_name(module), schema, metadata, replication_key)
+
+
+def desk_entries(desk: ZohoDesk) -> list[dict[str, Any]]:
+    """Catalog entries of Desk's searchable modules, their schemas from Desk's field metadata."""
+    entries = []
+    for module in SEARCHABLE:
+        schema = desk_schema.module_schema(module, desk.fields(module))
+        metadata = _metadata(schema, DESK_MODIFIED_TIME, module)
+        entries.append(_entry(f"desk_{module}", schema, metadata, DESK_MODIFIED_TIME))
+    return entries
+
+
+def _metadata(
+    schema: dict[str, Any], replication_key: str | None, module: str
+) -> singerlib.MetadataMapping:
+    return singerlib.MetadataMapping.get_standard_metadata(
+        schema=schema,
+        key_properties=["id"],
+        valid_replication_keys=[replication_key] if replication_key else None,
+        replication_method="INCREMENTAL" if replication_key else "FULL_TABLE",
+        schema_name=module,
+    )
+
+
+def _entry(
+    name: str,
+    schema: dict[str, Any],
+    metadata: singerlib.MetadataMapping,
+    replication_key: str | None,
+) -> dict[str, Any]:
     return {
-        "tap_stream_id": stream_name(module),
-        "stream": stream_name(module),
+        "tap_stream_id": name,
+        "stream": name,
         "schema": schema,
         "metadata": metadata.to_list(),
         "key_properties": ["id"],
-        "replication_key": MODIFIED_TIME if incremental else None,
-        "replication_method": "INCREMENTAL" if incremental else "FULL_TABLE",
+        "replication_key": replication_key,
+        "replication_method": "INCREMENTAL" if replication_key else "FULL_TABLE",
     }

@@ -16,16 +16,26 @@ from singer_sdk.helpers.capabilities import (
 from typing_extensions import override
 
 from tap_zoho import discovery
+from tap_zoho.desk_streams import (
+    DeskAgentsStream,
+    DeskCommentsStream,
+    DeskDepartmentsStream,
+    DeskModuleStream,
+    DeskThreadsStream,
+    DeskTicketsStream,
+)
 from tap_zoho.streams import CrmModuleStream, CrmOrgStream, CrmUsersStream
-from zoho_connector.config import CONNECTION_PROPERTIES, crm_client
+from zoho_connector.config import CONNECTION_PROPERTIES, crm_client, desk_client
 from zoho_connector.crm_reader import MAX_PER_PAGE
 
 if TYPE_CHECKING:
     from singer_sdk import Stream
 
     from zoho_connector.crm import ZohoCRM
+    from zoho_connector.desk import ZohoDesk
 
-_STATIC_STREAMS = (CrmUsersStream, CrmOrgStream)
+_CRM_STATIC = (CrmUsersStream, CrmOrgStream)
+_DESK_STATIC = (DeskAgentsStream, DeskDepartmentsStream, DeskThreadsStream, DeskCommentsStream)
 
 
 class TapZoho(Tap):
@@ -80,19 +90,43 @@ class TapZoho(Tap):
         return crm_client(self.config, n_rows_read=self.config.get("page_size", MAX_PER_PAGE))
 
     @functools.cached_property
-    def _module_entries(self) -> list[dict[str, Any]]:
-        """CRM module entries: the input catalog's (no metadata calls), else discovered."""
-        static = {stream.name for stream in _STATIC_STREAMS}
-        if self.input_catalog is not None:
-            return [
-                entry.to_dict()
-                for entry in self.input_catalog.streams
-                if entry.tap_stream_id.startswith("crm_") and entry.tap_stream_id not in static
-            ]
-        return discovery.crm_entries(self.crm, self.config.get("crm_modules"))
+    def desk(self) -> ZohoDesk:
+        """The connected Desk client every Desk stream shares (needs ``desk_org_id``)."""
+        return desk_client(self.config)
+
+    def _given_entries(self, prefix: str) -> list[dict[str, Any]] | None:
+        """The input catalog's module entries of a product, or None without a catalog."""
+        if self.input_catalog is None:
+            return None
+        static = {stream.name for stream in (*_CRM_STATIC, *_DESK_STATIC)}
+        return [
+            entry.to_dict()
+            for entry in self.input_catalog.streams
+            if entry.tap_stream_id.startswith(prefix) and entry.tap_stream_id not in static
+        ]
 
     @override
     def discover_streams(self) -> list[Stream]:
-        streams: list[Stream] = [stream_class(tap=self) for stream_class in _STATIC_STREAMS]
-        streams += [CrmModuleStream(self, entry) for entry in self._module_entries]
+        """CRM streams, and Desk streams when ``desk_org_id`` is set.
+
+        With an input catalog, module streams come from it and no metadata call is made.
+        """
+        streams: list[Stream] = [stream_class(tap=self) for stream_class in _CRM_STATIC]
+        crm_entries = self._given_entries("crm_")
+        if crm_entries is None:
+            crm_entries = discovery.crm_entries(self.crm, self.config.get("crm_modules"))
+        streams += [CrmModuleStream(self, entry) for entry in crm_entries]
+        if self.config.get("desk_org_id"):
+            desk_entries = self._given_entries("desk_")
+            if desk_entries is None:
+                desk_entries = discovery.desk_entries(self.desk)
+            streams += [stream_class(tap=self) for stream_class in _DESK_STATIC]
+            streams += [
+                (
+                    DeskTicketsStream
+                    if entry["tap_stream_id"] == "desk_tickets"
+                    else DeskModuleStream
+                )(self, entry)
+                for entry in desk_entries
+            ]
         return streams
