@@ -25,6 +25,8 @@ CONFIG = {
     "accounts_url": _banner.url,
     "crm_url": _banner.url,
     "start_date": "2000-01-01T00:00:00Z",
+    "desk_org_id": _banner.desk_org_id,
+    "desk_url": _banner.url,
     # Every module with records: the empty Products and the forbidden Quotes have tests of
     # their own (test_sync.py), and would only be skipped here.
     "crm_modules": [
