@@ -86,3 +86,39 @@ def run_tap(
     else:
         messages = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     return SingerRun(messages, done.stderr, done.returncode)
+
+
+def run_target(workdir: Path, config: dict[str, Any], messages: list[dict[str, Any]]) -> SingerRun:
+    """Run ``python -m target_zoho`` over messages; what it wrote (STATE) and its stderr."""
+    config_path = write_json(workdir / "target.json", config)
+    lines = "".join(json.dumps(message) + "\n" for message in messages)
+    done = subprocess.run(
+        [sys.executable, "-m", "target_zoho", "--config", str(config_path)],
+        input=lines,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    # A target writes bare STATE values, one a line.
+    output = [
+        {"type": "STATE", "value": json.loads(line)}
+        for line in done.stdout.splitlines()
+        if line.strip()
+    ]
+    return SingerRun(output, done.stderr, done.returncode)
+
+
+def schema_message(stream: str, properties: dict[str, Any], keys: list[str]) -> dict[str, Any]:
+    """A SCHEMA message."""
+    return {
+        "type": "SCHEMA",
+        "stream": stream,
+        "schema": {"type": "object", "properties": properties},
+        "key_properties": keys,
+    }
+
+
+def record_message(stream: str, record: dict[str, Any]) -> dict[str, Any]:
+    """A RECORD message."""
+    return {"type": "RECORD", "stream": stream, "record": record}

@@ -420,18 +420,23 @@ class ZohoCRM(ZohoClient):
         self,
         module: str,
         data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
-        sync_key: str | Sequence[str],
+        sync_key: str | Sequence[str] | None,
         trigger: Sequence[str] | None = None,
     ) -> dict[str, Any] | None:
         """Upsert: update the record whose ``sync_key`` field matches, else insert.
+
+        With ``sync_key`` None, Zoho matches on the module's default duplicate-check fields
+        (Email for Leads and Contacts, Account_Name for Accounts..., zoho-crm-api.md §8.1).
 
         Raises:
             ZohoInputError: Before any call: unknown module or field (sync keys too).
         """
         name = self.module(module)["api_name"]
-        keys = [sync_key] if isinstance(sync_key, str) else list(sync_key)
-        self._check_fields(name, keys)
-        body = {"data": self._checked(name, data), "duplicate_check_fields": keys}
+        body: dict[str, Any] = {"data": self._checked(name, data)}
+        if sync_key is not None:
+            keys = [sync_key] if isinstance(sync_key, str) else list(sync_key)
+            self._check_fields(name, keys)
+            body["duplicate_check_fields"] = keys
         return self._write("POST", f"{name}/upsert", body | _trigger(trigger), idempotent=True)
 
     @override

@@ -334,17 +334,21 @@ class ZohoDesk(ZohoClient):
         if value in (None, ""):
             msg = f"the record has no {sync_key} to match on"
             raise ZohoInputError(msg)
-        matches = self._find(module, sync_key, str(value))
+        body = {key: item for key, item in record.items() if key != "id"}
+        if sync_key == "id":  # by id: read it (a 404 means create), no search needed
+            if self.retrieve(module, str(value)) is not None:
+                return self.request("PATCH", f"{module}/{value}", json=body)
+            return self.request("POST", module, json=body)
+        matches = self.find(module, sync_key, str(value))
         if len(matches) > 1:
             ids = ", ".join(match["id"] for match in matches[:5])
             msg = f"{len(matches)} {module} have {sync_key} = {value!r} ({ids})"
             raise ZohoError("DUPLICATE_DATA", msg, {"field": sync_key})
         if matches:
-            body = {key: item for key, item in record.items() if key != "id"}
             return self.request("PATCH", f"{module}/{matches[0]['id']}", json=body)
-        return self.request("POST", module, json=dict(record))
+        return self.request("POST", module, json=body)
 
-    def _find(self, module: str, field: str, value: str) -> list[dict[str, Any]]:
+    def find(self, module: str, field: str, value: str) -> list[dict[str, Any]]:
         """Records whose ``field`` equals ``value`` exactly, by Desk search (§3.1)."""
         if any(char in value for char in ",*"):
             msg = (

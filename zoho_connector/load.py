@@ -48,6 +48,8 @@ class RowResult:
 
     success: bool
     message: str
+    code: str = ""
+    details: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_zoho(cls, entry: Mapping[str, Any]) -> RowResult:
@@ -57,13 +59,15 @@ class RowResult:
         details = entry.get("details")
         if details:
             text += f" {json.dumps(details, ensure_ascii=False, sort_keys=True)}"
-        return cls(entry.get("status") == "success" or code == "SUCCESS", text)
+        success = entry.get("status") == "success" or code == "SUCCESS"
+        return cls(success, text, code, details if isinstance(details, Mapping) else {})
 
     @classmethod
     def failed(cls, error: Exception) -> RowResult:
         """A row failed by an error raised for its whole batch."""
-        text = str(error) if isinstance(error, ZohoError) else f"{type(error).__name__}: {error}"
-        return cls(False, text)
+        if isinstance(error, ZohoError):
+            return cls(False, str(error), error.code, error.details)
+        return cls(False, f"{type(error).__name__}: {error}", type(error).__name__)
 
 
 #: Sends one batch of prepared rows; answers one result per row, in order.

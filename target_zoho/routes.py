@@ -1,0 +1,103 @@
+"""Where a stream's records go: product, module, action, sync key, triggers, field renames.
+
+``crm_<module>`` and ``desk_<module>`` streams (tap-zoho's names) map by name; any stream can
+be mapped in the ``streams`` setting. The default action is an upsert: on CRM, on the
+module's default duplicate-check field (Email for Leads and Contacts...); on Desk, which has
+no upsert, by looking the record's ``id`` up, then updating or creating it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from singer_sdk import typing as th
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+ACTIONS = ("create", "update", "upsert", "delete")
+PRODUCTS = ("crm", "desk")
+
+STREAMS_PROPERTY = th.Property(
+    "streams",
+    th.ObjectType(
+        additional_properties=th.ObjectType(
+            th.Property("product", th.StringType, allowed_values=list(PRODUCTS)),
+            th.Property("module", th.StringType),
+            th.Property("action", th.StringType, allowed_values=list(ACTIONS)),
+            th.Property("sync_key", th.StringType),
+            th.Property("triggers", th.ArrayType(th.StringType)),
+            th.Property("fields", th.ObjectType(additional_properties=th.StringType)),
+        )
+    ),
+    title="Streams",
+    description="Per stream: {product: crm|desk, module, action: create|update|upsert|delete, "
+    "sync_key, triggers, fields: {stream property: Zoho field}}. crm_* and desk_* streams "
+    "need no entry.",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    """Where and how one stream is written.
+
+    Attributes:
+        stream: The Singer stream.
+        product: ``crm`` or ``desk``.
+        module: The module (matched case-insensitively against Zoho's metadata).
+        action: ``create``, ``update``, ``upsert`` or ``delete``.
+        sync_key: The field records are matched on (upsert, and delete without id);
+            None for the default.
+        triggers: CRM workflow triggers to run (None: Zoho's default, all).
+        renames: Stream property → Zoho field.
+    """
+
+    stream: str
+    product: str
+    module: str
+    action: str = "upsert"
+    sync_key: str | None = None
+    triggers: tuple[str, ...] | None = None
+    renames: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+class RouteError(ValueError):
+    """A stream the target does not know where to write."""
+
+
+def route_of(stream: str, config: Mapping[str, Any]) -> Route:
+    """The route of a stream, from the ``streams`` setting or its ``crm_``/``desk_`` name.
+
+    Raises:
+        RouteError: A stream with neither a mapping nor a Zoho name, or a bad mapping.
+    """
+    mapping = (config.get("streams") or {}).get(stream)
+    if mapping is None:
+        for product in PRODUCTS:
+            if stream.lower().startswith(f"{product}_"):
+                return Route(stream, product, stream[len(product) + 1 :])
+        msg = (
+            f"stream {stream!r} has no mapping: name it crm_<module> or desk_<module>, or map it "
+            "in the 'streams' setting ({product, module, action, sync_key, fields})"
+        )
+        raise RouteError(msg)
+    product = mapping.get("product") or stream.split("_", 1)[0].lower()
+    module = mapping.get("module")
+    if product not in PRODUCTS or not module:
+        msg = f"the mapping of stream {stream!r} needs a product (crm or desk) and a module"
+        raise RouteError(msg)
+    action = mapping.get("action") or "upsert"
+    if action not in ACTIONS:
+        msg = f"stream {stream!r}: action {action!r} is not one of {', '.join(ACTIONS)}"
+        raise RouteError(msg)
+    triggers = mapping.get("triggers")
+    return Route(
+        stream=stream,
+        product=product,
+        module=module,
+        action=action,
+        sync_key=mapping.get("sync_key"),
+        triggers=tuple(triggers) if triggers is not None else None,
+        renames=dict(mapping.get("fields") or {}),
+    )

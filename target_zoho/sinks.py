@@ -1,0 +1,118 @@
+"""The sink: batches a stream's records, writes them, and reports every failed record.
+
+A failed record is logged with Zoho's code, message and field, and written as a JSON line
+(stream, record, code, message, details) to ``rejects_path`` when it is set. Unless
+``allow_failures`` is on, a batch with a failed record fails the run: the target raises
+before the STATE that follows the batch goes out, so a rerun from the last STATE loses
+nothing (the SDK emits STATE only after every sink has drained).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import TYPE_CHECKING, Any
+
+from singer_sdk.sinks import BatchSink
+from typing_extensions import override
+
+from target_zoho.routes import route_of
+from target_zoho.writers import CrmWriter, DeskWriter, Writer
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from target_zoho.target import TargetZoho
+    from zoho_connector.load import RowResult
+
+MAX_BATCH = 100
+_REJECTS_LOCK = threading.Lock()
+
+
+class LoadFailedError(RuntimeError):
+    """Records failed and ``allow_failures`` is off."""
+
+
+class ZohoSink(BatchSink):
+    """Writes one stream to one Zoho module (see the module docstring)."""
+
+    def __init__(
+        self,
+        target: TargetZoho,
+        stream_name: str,
+        schema: dict[str, Any],
+        key_properties: Sequence[str] | None,
+    ) -> None:
+        self.zoho = target
+        super().__init__(target, stream_name, schema, key_properties)
+
+    @override
+    def setup(self) -> None:
+        """Route the stream and connect its writer: an unknown stream fails here, at SCHEMA."""
+        target = self.zoho
+        route = route_of(self.stream_name, self.config)
+        batch_size = int(self.config.get("batch_size") or MAX_BATCH)
+        n_concurrent = int(self.config.get("n_concurrent") or 4)
+        self.writer: Writer
+        if route.product == "crm":
+            self.writer = CrmWriter(target.crm, route, batch_size, n_concurrent)
+        else:
+            self.writer = DeskWriter(target.desk, route, batch_size, n_concurrent)
+        self.failed = 0
+
+    @property
+    @override
+    def max_size(self) -> int:
+        """Enough records for ``n_concurrent`` calls of ``batch_size`` at once."""
+        batch_size = int(self.config.get("batch_size") or MAX_BATCH)
+        return batch_size * int(self.config.get("n_concurrent") or 4)
+
+    @property
+    @override
+    def include_sdc_metadata_properties(self) -> bool:
+        """Always: ``_sdc_deleted_at`` marks a delete (the other ``_sdc_`` keys are not written)."""
+        return True
+
+    @override
+    def process_batch(self, context: dict[str, Any]) -> None:
+        records = context.get("records", [])
+        results = self.writer.write(records)
+        failures = [
+            (record, result)
+            for record, result in zip(records, results, strict=True)
+            if not result.success
+        ]
+        for record, result in failures:
+            self._reject(record, result)
+        self.failed += len(failures)
+        left_out = self.writer.left_out()
+        if left_out:
+            self.logger.info("Not written (Desk computes them): %s", ", ".join(sorted(left_out)))
+        self.logger.info(
+            "Wrote %d records to %s (%d failed)",
+            len(records) - len(failures),
+            self.writer.module,
+            len(failures),
+        )
+        if failures and not self.config.get("allow_failures", False):
+            msg = (
+                f"{len(failures)} of {len(records)} records of stream {self.stream_name} failed "
+                f"(first: {failures[0][1].message}); set allow_failures to go on past them"
+            )
+            raise LoadFailedError(msg)
+
+    def _reject(self, record: dict[str, Any], result: RowResult) -> None:
+        key = record.get("id") or record.get(self.writer.route.sync_key or "id")
+        self.logger.warning("Stream %s record %s failed: %s", self.stream_name, key, result.message)
+        path = self.config.get("rejects_path")
+        if not path:
+            return
+        line = {
+            "stream": self.stream_name,
+            "record": {k: v for k, v in record.items() if not k.startswith("_sdc_")},
+            "code": result.code,
+            "message": result.message,
+            "details": result.details,
+        }
+        with _REJECTS_LOCK, open(path, "a", encoding="utf-8") as rejects:
+            rejects.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")

@@ -1,0 +1,253 @@
+"""Sending a sink's records to Zoho: one result per record, in order.
+
+Records go in batches of ``batch_size``, ``n_concurrent`` batches at a time, through the
+connector core's write calls. A record whose ``_sdc_deleted_at`` is set is a delete; runs of
+records with the same action keep their order. A record that cannot be written (a field it
+lacks, a value unfit for its field, no id for an update) fails alone, before any call.
+"""
+
+from __future__ import annotations
+
+import abc
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from typing_extensions import override
+
+from target_zoho.payloads import CrmPayloads, DeskPayloads, PayloadError
+from zoho_connector.conditions import query_condition
+from zoho_connector.errors import ZohoError, ZohoInputError
+from zoho_connector.load import RowResult, run_batches
+
+if TYPE_CHECKING:
+    from target_zoho.routes import Route
+    from zoho_connector.crm import ZohoCRM
+    from zoho_connector.desk import ZohoDesk
+
+DELETED_AT = "_sdc_deleted_at"
+#: COQL's ``in`` takes at most 50 values (zoho-crm-api.md §6).
+_IN_LIMIT = 50
+Sender = Callable[[list[dict[str, Any]]], list[RowResult]]
+
+
+class Writer(abc.ABC):
+    """Writes one stream's records to one Zoho module.
+
+    Args:
+        route: Where and how the stream is written.
+        batch_size: Records per write call.
+        n_concurrent: Calls in flight at once.
+    """
+
+    #: The module's name as Zoho spells it.
+    module: str
+
+    def __init__(self, route: Route, batch_size: int, n_concurrent: int) -> None:
+        self.route = route
+        self.batch_size = batch_size
+        self.n_concurrent = n_concurrent
+
+    def write(self, records: Sequence[Mapping[str, Any]]) -> list[RowResult]:
+        """Write records; one result per record, in order."""
+        results: list[RowResult] = []
+        actions = [self._action(record) for record in records]
+        position = 0
+        for action, group in itertools.groupby(actions):
+            count = len(list(group))
+            results += self._write_group(action, records[position : position + count])
+            position += count
+        return results
+
+    def _action(self, record: Mapping[str, Any]) -> str:
+        return "delete" if record.get(DELETED_AT) else self.route.action
+
+    def _write_group(self, action: str, records: Sequence[Mapping[str, Any]]) -> list[RowResult]:
+        prepared: list[dict[str, Any] | RowResult] = [
+            self._prepare(action, record) for record in records
+        ]
+        ready = [item for item in prepared if isinstance(item, dict)]
+        sent = iter(
+            run_batches(
+                ready,
+                self._sender(action),
+                batch_size=self.batch_size,
+                n_concurrent=self.n_concurrent,
+                die_on_error=False,
+            )
+        )
+        return [item if isinstance(item, RowResult) else next(sent) for item in prepared]
+
+    def _prepare(self, action: str, record: Mapping[str, Any]) -> dict[str, Any] | RowResult:
+        try:
+            payload = self._payload(record)
+        except PayloadError as error:
+            return RowResult(
+                False, f"INVALID_INPUT: {error}", "INVALID_INPUT", {"field": error.field}
+            )
+        key = self.route.sync_key
+        if action == "update" and not payload.get("id"):
+            return _missing("id", action)
+        if action == "delete" and not payload.get("id") and not (key and payload.get(key)):
+            return _missing(f"id or {key}" if key else "id", action)
+        return payload
+
+    def left_out(self) -> set[str]:
+        """Keys records brought that the writes left out since the last call (and forget them)."""
+        return set()
+
+    @abc.abstractmethod
+    def _payload(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """The write body of a record."""
+
+    @abc.abstractmethod
+    def _sender(self, action: str) -> Sender:
+        """Sends one batch of payloads for an action."""
+
+
+class CrmWriter(Writer):
+    """Writes to a CRM module: insert, update, upsert and delete calls of up to 100 records.
+
+    Args:
+        crm: The CRM client (``die_on_error`` off: results come per record).
+        route: Where and how the stream is written.
+        batch_size: Records per write call.
+        n_concurrent: Calls in flight at once.
+    """
+
+    def __init__(self, crm: ZohoCRM, route: Route, batch_size: int, n_concurrent: int) -> None:
+        super().__init__(route, batch_size, n_concurrent)
+        self.crm = crm
+        self.module = crm.module(route.module)["api_name"]
+        self.payloads = CrmPayloads(self.module, crm.fields(self.module), route.renames)
+
+    @override
+    def _payload(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        return self.payloads.build(record)
+
+    @override
+    def _sender(self, action: str) -> Sender:
+        module, triggers = self.module, self.route.triggers
+
+        def send(rows: list[dict[str, Any]]) -> list[RowResult]:
+            if action == "delete":
+                return self._delete(rows)
+            if action == "update":
+                answer = self.crm.update(module, rows)
+            else:
+                # An id of another org must not reach Zoho: match on fields instead.
+                bodies = [{k: v for k, v in row.items() if k != "id"} for row in rows]
+                if action == "create":
+                    answer = self.crm.create(module, bodies, triggers)
+                else:
+                    answer = self.crm.integrate(module, bodies, self.route.sync_key, triggers)
+            return [RowResult.from_zoho(entry) for entry in (answer or {}).get("data") or []]
+
+        return send
+
+    def _delete(self, rows: list[dict[str, Any]]) -> list[RowResult]:
+        """Delete by id, or by the sync key's value (its id found by COQL first)."""
+        key = self.route.sync_key
+        found = self._ids_by_key([row[key] for row in rows if not row.get("id")]) if key else {}
+        ids = [row.get("id") or (found.get(str(row.get(key))) if key else None) for row in rows]
+        known = [record_id for record_id in ids if record_id]
+        answer = self.crm.delete(self.module, known) if known else {"data": []}
+        outcome = iter(RowResult.from_zoho(entry) for entry in (answer or {}).get("data") or [])
+        return [
+            next(outcome)
+            if record_id
+            else RowResult(
+                False,
+                f"NOT_FOUND: no {self.module} record has {key} = {row.get(key or 'id')!r}",
+                "NOT_FOUND",
+                {"field": key or "id"},
+            )
+            for record_id, row in zip(ids, rows, strict=True)
+        ]
+
+    def _ids_by_key(self, values: list[Any]) -> dict[str, str]:
+        key = self.route.sync_key or "id"
+        found: dict[str, str] = {}
+        for start in range(0, len(values), _IN_LIMIT):
+            chunk = [str(value) for value in values[start : start + _IN_LIMIT]]
+            if not chunk:
+                continue
+            condition = query_condition(key, "in", chunk)
+            for record in self.crm.records(self.module, filter=condition, fields=[key]):
+                found[str(record[key])] = record["id"]
+        return found
+
+
+class DeskWriter(Writer):
+    """Writes to a Desk module: one call a record; deletes move records to the recycle bin.
+
+    Args:
+        desk: The Desk client (``die_on_error`` off: results come per record).
+        route: Where and how the stream is written.
+        batch_size: Records per batch of calls.
+        n_concurrent: Batches in flight at once.
+    """
+
+    def __init__(self, desk: ZohoDesk, route: Route, batch_size: int, n_concurrent: int) -> None:
+        super().__init__(route, batch_size, n_concurrent)
+        self.desk = desk
+        self.module = route.module.lower()
+        self.payloads = DeskPayloads(self.module, desk.fields(self.module), route.renames)
+
+    @override
+    def _payload(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        return self.payloads.build(record)
+
+    @override
+    def left_out(self) -> set[str]:
+        keys = set(self.payloads.left_out)
+        self.payloads.left_out.clear()
+        return keys
+
+    @override
+    def _sender(self, action: str) -> Sender:
+        module = self.module
+
+        def send(rows: list[dict[str, Any]]) -> list[RowResult]:
+            if action == "delete":
+                return self._delete(rows)
+            if action == "update":
+                answer = self.desk.update(module, rows)
+            elif action == "create":
+                answer = self.desk.create(module, [_without_id(row) for row in rows])
+            else:
+                answer = self.desk.integrate(module, rows, self.route.sync_key or "id")
+            return [RowResult.from_zoho(entry) for entry in (answer or {}).get("data") or []]
+
+        return send
+
+    def _delete(self, rows: list[dict[str, Any]]) -> list[RowResult]:
+        key = self.route.sync_key
+        results: list[RowResult] = []
+        for row in rows:
+            try:
+                record_id = row.get("id") or self._id_by_key(str(row[key or "id"]))
+                self.desk.delete(self.module, str(record_id))
+            except (ZohoError, ZohoInputError, KeyError) as error:
+                results.append(RowResult.failed(error))
+            else:
+                results.append(RowResult(True, "SUCCESS: moved to the recycle bin", "SUCCESS"))
+        return results
+
+    def _id_by_key(self, value: str) -> str:
+        key = self.route.sync_key or "id"
+        matches = self.desk.find(self.module, key, value)
+        if len(matches) != 1:
+            msg = f"{len(matches)} {self.module} have {key} = {value!r}; deleting needs one"
+            raise ZohoError("NOT_FOUND" if not matches else "DUPLICATE_DATA", msg, {"field": key})
+        record_id: str = matches[0]["id"]
+        return record_id
+
+
+def _missing(field: str, action: str) -> RowResult:
+    message = f"MANDATORY_NOT_FOUND: a record to {action} needs {field}"
+    return RowResult(False, message, "MANDATORY_NOT_FOUND", {"field": field})
+
+
+def _without_id(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in row.items() if key != "id"}
