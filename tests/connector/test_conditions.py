@@ -488,13 +488,20 @@ def test_row_results_carry_zoho_code_message_and_details() -> None:
         }
     )
     assert not error.success
+    assert error.code == "MANDATORY_NOT_FOUND"
+    assert error.details == {"api_name": "Last_Name", "json_path": "$.data[0].Last_Name"}
     assert error.message == (
         'MANDATORY_NOT_FOUND: required field not found {"api_name": "Last_Name", '
         '"json_path": "$.data[0].Last_Name"}'
     )
     ok = RowResult.from_zoho({"code": "SUCCESS", "details": {"id": "5"}, "status": "success"})
-    assert ok == RowResult(True, 'SUCCESS {"id": "5"}')
-    assert RowResult.failed(ZohoError("X", "y")).message == "X: y"
+    assert ok == RowResult(True, 'SUCCESS {"id": "5"}', "SUCCESS", {"id": "5"})
+    failed = RowResult.failed(ZohoError("X", "y", {"field": "f"}))
+    assert (failed.message, failed.code, failed.details) == (
+        'X: y {"field": "f"}',
+        "X",
+        {"field": "f"},
+    )
     assert RowResult.failed(TypeError("z")).message == "TypeError: z"
 
 
