@@ -13,6 +13,8 @@ from starlette.routing import BaseRoute, Match, Route
 
 from zoho_emulator import crm, desk
 from zoho_emulator.context import emulator_of
+from zoho_emulator.crm import catalog as crm_catalog
+from zoho_emulator.desk import catalog as desk_catalog
 from zoho_emulator.emulator import Emulator
 from zoho_emulator.errors import CrmError, DeskError
 from zoho_emulator.oauth import token_endpoint
@@ -115,6 +117,8 @@ def create_app(settings: Settings) -> Starlette:
     Args:
         settings: The emulator settings.
     """
+    crm_catalog.use_org(settings.org)
+    desk_catalog.use_org(settings.org)
     emulator = Emulator(settings)
     routes: list[BaseRoute] = [
         Route("/oauth/v2/token", token_endpoint, methods=["POST"]),

@@ -39,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
     data.add_argument(
         "--records", type=int, default=defaults.records, help="records per main module"
     )
+    data.add_argument(
+        "--org",
+        type=int,
+        default=defaults.org,
+        help="which org this is: two emulators with different --org never share record ids",
+    )
     data.add_argument("--time-zone", default=defaults.time_zone, help="the org's time zone")
     data.add_argument(
         "--anchor",
@@ -123,6 +129,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         sys.exit("zoho-emulator: --anchor must not be after today (writes happen 'now')")
     if args.records < 0:
         sys.exit("zoho-emulator: --records must not be negative")
+    if not 0 <= args.org < 1000:
+        sys.exit("zoho-emulator: --org must be between 0 and 999")
     ZoneInfo(args.time_zone)  # fails early on an unknown zone
     names = {field.name for field in dataclasses.fields(Settings)}
     values = {key: value for key, value in vars(args).items() if key in names}

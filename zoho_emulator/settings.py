@@ -28,6 +28,8 @@ class Settings:
 
     Attributes:
         seed: Seed of the generated data and of the fault sequence.
+        org: Which org this emulator plays: its record ids are its own, never another
+            emulated org's (as Zoho's ids are unique across orgs).
         records: Records per main module (CRM Leads, Contacts, Accounts, Deals and the custom
             module; Desk contacts and tickets).
         client_id: The OAuth client id the token endpoint accepts.
@@ -50,6 +52,7 @@ class Settings:
     """
 
     seed: int = 42
+    org: int = 0
     records: int = 2500
     client_id: str = "emulator-client-id"
     client_secret: str = "emulator-client-secret"

@@ -389,3 +389,13 @@ def test_page_tokens_stop_at_100000_records() -> None:
         assert seen == 100_000
         assert response.status_code == 400
         assert response.json()["code"] == "PAGINATION_LIMIT_EXCEEDED"
+
+
+def test_each_org_has_its_own_ids() -> None:
+    with running_emulator("--records", "10", "--org", "3") as server:
+        lead = server.crm("GET", "Leads", params={"fields": "Last_Name"}).json()["data"][0]
+        assert lead["id"].startswith("4876879")
+        contact = server.desk("GET", "contacts", params={"limit": 1}).json()["data"][0]
+        assert contact["id"].startswith("3110003")
+        home = server.crm("GET", "Leads/4876876001000000001")  # the default org's id
+        assert home.status_code == 204

@@ -49,7 +49,8 @@ def source() -> Iterator[Emulator]:
 @pytest.fixture
 def destination() -> Iterator[Emulator]:
     """An org with no records in its main modules, seeded differently from the source."""
-    with running_emulator("--records", "0", "--seed", "7", "--concurrency", "0") as emulator:
+    flags = ("--records", "0", "--seed", "7", "--org", "1", "--concurrency", "0")
+    with running_emulator(*flags) as emulator:
         yield emulator
 
 

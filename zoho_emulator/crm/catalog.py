@@ -12,8 +12,22 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-#: Every emulated id starts with the org's prefix; Zoho ids are 18-19 digit strings.
-ORG_PREFIX = "4876876"
+#: Every emulated id starts with the org's prefix, so ids of two emulated orgs never meet
+#: (CRM ids are unique across Zoho's orgs): the base, plus ``--org``.
+_PREFIX_BASE = 4876876
+
+
+@dataclasses.dataclass
+class _IdSpace:
+    prefix: str = str(_PREFIX_BASE)
+
+
+_IDS = _IdSpace()
+
+
+def use_org(number: int) -> None:
+    """Make this process's ids those of org ``number`` (set once, when the emulator starts)."""
+    _IDS.prefix = f"{_PREFIX_BASE + number:07d}"
 
 _JSON_TYPES = {
     "integer": "integer",
@@ -41,13 +55,13 @@ SYSTEM_FIELDS = frozenset(
 
 def record_id(module_code: int, index: int) -> str:
     """The 19-digit id of a module's record number ``index``."""
-    return f"{ORG_PREFIX}0{module_code:02d}{index + 1:09d}"
+    return f"{_IDS.prefix}0{module_code:02d}{index + 1:09d}"
 
 
 def parse_id(value: object) -> tuple[int, int] | None:
     """The (module code, record index) an id names, or None for a malformed id."""
     text = str(value)
-    if len(text) != 19 or not text.isdigit() or not text.startswith(ORG_PREFIX):
+    if len(text) != 19 or not text.isdigit() or not text.startswith(_IDS.prefix):
         return None
     return int(text[8:10]), int(text[10:]) - 1
 

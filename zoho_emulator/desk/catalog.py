@@ -9,8 +9,22 @@ from __future__ import annotations
 import dataclasses
 import functools
 
-#: Every emulated id starts with the org's prefix; Desk ids are 64-bit numbers sent as strings.
-ORG_PREFIX = "3110000"
+#: Every emulated id starts with the org's prefix, so ids of two emulated orgs never meet
+#: (Desk ids are unique across Zoho's orgs): the base, plus ``--org``.
+_PREFIX_BASE = 3110000
+
+
+@dataclasses.dataclass
+class _IdSpace:
+    prefix: str = str(_PREFIX_BASE)
+
+
+_IDS = _IdSpace()
+
+
+def use_org(number: int) -> None:
+    """Make this process's ids those of org ``number`` (set once, when the emulator starts)."""
+    _IDS.prefix = f"{_PREFIX_BASE + number:07d}"
 
 DEPARTMENT_CODE = 10
 AGENT_CODE = 11
@@ -39,13 +53,13 @@ TEXT_TYPES = frozenset({"Text", "Textarea", "LargeText", "Phone", "Email", "URL"
 
 def record_id(code: int, index: int) -> str:
     """The 18-digit id of record number ``index`` of the entity with that code."""
-    return f"{ORG_PREFIX}{code:02d}{index + 1:09d}"
+    return f"{_IDS.prefix}{code:02d}{index + 1:09d}"
 
 
 def parse_id(value: object, code: int) -> int | None:
     """The index an id names within the entity of that code, or None if it names none."""
     text = str(value)
-    if len(text) != 18 or not text.isdigit() or not text.startswith(ORG_PREFIX):
+    if len(text) != 18 or not text.isdigit() or not text.startswith(_IDS.prefix):
         return None
     if int(text[7:9]) != code:
         return None
