@@ -37,8 +37,7 @@ class DeskStream(ZohoStream):
     @property
     def desk(self) -> ZohoDesk:
         """The tap's Desk client."""
-        tap: TapZoho = self._tap  # type: ignore[assignment]
-        return tap.desk
+        return self.zoho_tap.desk
 
     @override
     def post_process(self, row: dict[str, Any], context: Context | None = None) -> dict[str, Any]:
@@ -68,8 +67,10 @@ class DeskModuleStream(DeskStream):
         super().__init__(tap=tap, schema=dict(catalog_entry["schema"]), name=name)
 
     @override
-    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+    def read(self, context: Context | None) -> Iterable[dict[str, Any]]:
         since = self.get_starting_timestamp(context)
+        if since is None:
+            self.progress.expect(lambda: self.desk.count(self.module_name))
         for page in self.desk.pages(self.module_name, since=since.isoformat() if since else None):
             yield from page
 
@@ -90,7 +91,7 @@ class DeskListStream(DeskStream):
     """A small Desk list read in full every run (agents, departments)."""
 
     @override
-    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+    def read(self, context: Context | None) -> Iterable[dict[str, Any]]:
         for page in self.desk.pages(self.module_name):
             yield from page
 
@@ -123,7 +124,7 @@ class DeskTicketChildStream(DeskStream):
     count_key: ClassVar[str] = ""
 
     @override
-    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+    def read(self, context: Context | None) -> Iterable[dict[str, Any]]:
         if context is None or not context[self.count_key]:
             return  # the ticket's counter says there are none: no call
         ticket_id = context["ticket_id"]

@@ -7,7 +7,9 @@ so the bookmark moves forward through both.
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
+import functools
 import heapq
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -20,6 +22,7 @@ from tap_zoho.schema import DELETED_AT
 from zoho_connector import crm_reader
 from zoho_connector.errors import ZohoError
 from zoho_connector.formats import parse_datetime
+from zoho_connector.usage import usage_scope
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
 
     from tap_zoho.tap import TapZoho
     from zoho_connector.crm import ZohoCRM
+    from zoho_connector.progress import Progress
 
 MODIFIED_TIME = "Modified_Time"
 #: Errors meaning "this module cannot be listed by this user": the stream is skipped (§15).
@@ -39,13 +43,45 @@ _DATETIME = "date-time"
 
 
 class ZohoStream(Stream):
-    """A stream of tap-zoho: reaches the tap's shared clients."""
+    """A stream of tap-zoho: reaches the tap's shared clients, counts and reports its work.
+
+    Every call a stream makes is counted under its name (``zoho_connector.usage``); a long
+    read logs its progress every ``progress_seconds``; the tap sums it all up at the end.
+    """
+
+    @property
+    def zoho_tap(self) -> TapZoho:
+        """The tap this stream belongs to."""
+        tap: TapZoho = self._tap  # type: ignore[assignment]
+        return tap
 
     @property
     def crm(self) -> ZohoCRM:
         """The tap's CRM client."""
-        tap: TapZoho = self._tap  # type: ignore[assignment]
-        return tap.crm
+        return self.zoho_tap.crm
+
+    @functools.cached_property
+    def progress(self) -> Progress:
+        """The stream's records and calls so far (over every context of a child stream)."""
+        return self.zoho_tap.progress(self.name, "read", self.logger)
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        with usage_scope(self.name):
+            for record in self.read(context):
+                self.progress.add()
+                yield record
+
+    @abc.abstractmethod
+    def read(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        """The stream's records for a context."""
+
+    @override
+    def log_sync_costs(self) -> None:
+        """Log the stream's records, API calls and credits (the SDK asks once a stream)."""
+        if self.progress.done or self.progress.usage().calls:
+            self.logger.info("%s", self.progress.summary())
+        self.zoho_tap.stream_summarized(self)
 
 
 class CrmModuleStream(ZohoStream):
@@ -108,7 +144,7 @@ class CrmModuleStream(ZohoStream):
         ]
 
     @override
-    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+    def read(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """The module's records; a module Zoho refuses to list is skipped with its reason."""
         given = False
         try:
@@ -126,6 +162,8 @@ class CrmModuleStream(ZohoStream):
         # If-Modified-Since means "after": a second earlier re-reads the bookmark's second,
         # so records tied with the last one read are never lost (Singer allows the repeat).
         modified_after = None if since is None else (since - dt.timedelta(seconds=1)).isoformat()
+        if since is None:
+            self.progress.expect(lambda: crm.count(self.module_name))
         fields = self.selected_fields()
         read = crm_reader.PageRead(
             module=self.module_name,
@@ -215,7 +253,7 @@ class CrmUsersStream(ZohoStream):
     ).to_dict()
 
     @override
-    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+    def read(self, context: Context | None) -> Iterable[dict[str, Any]]:
         yield from self.crm.users()
 
 
@@ -240,5 +278,5 @@ class CrmOrgStream(ZohoStream):
     ).to_dict()
 
     @override
-    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+    def read(self, context: Context | None) -> Iterable[dict[str, Any]]:
         yield from self.crm.org()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from singer_sdk import Tap
@@ -24,21 +23,19 @@ from tap_zoho.desk_streams import (
     DeskThreadsStream,
     DeskTicketsStream,
 )
-from tap_zoho.streams import CrmModuleStream, CrmOrgStream, CrmUsersStream
-from zoho_connector.config import CONNECTION_PROPERTIES, crm_client, desk_client
+from tap_zoho.streams import CrmModuleStream, CrmOrgStream, CrmUsersStream, ZohoStream
+from zoho_connector.config import CONNECTION_PROPERTIES, PROGRESS_PROPERTY, ZohoClients
 from zoho_connector.crm_reader import MAX_PER_PAGE
 
 if TYPE_CHECKING:
     from singer_sdk import Stream
 
-    from zoho_connector.crm import ZohoCRM
-    from zoho_connector.desk import ZohoDesk
 
 _CRM_STATIC = (CrmUsersStream, CrmOrgStream)
 _DESK_STATIC = (DeskAgentsStream, DeskDepartmentsStream, DeskThreadsStream, DeskCommentsStream)
 
 
-class TapZoho(Tap):
+class TapZoho(ZohoClients, Tap):
     """Singer tap for Zoho CRM and Zoho Desk."""
 
     name = "tap-zoho"
@@ -82,17 +79,26 @@ class TapZoho(Tap):
             title="Include Deletes",
             description="Emit records deleted since the bookmark as {id, _sdc_deleted_at}.",
         ),
+        PROGRESS_PROPERTY,
     ).to_dict()
 
-    @functools.cached_property
-    def crm(self) -> ZohoCRM:
-        """The connected CRM client every stream shares."""
-        return crm_client(self.config, n_rows_read=self.config.get("page_size", MAX_PER_PAGE))
+    def stream_summarized(self, stream: ZohoStream) -> None:
+        """After the last stream's summary, log the run's totals.
 
-    @functools.cached_property
-    def desk(self) -> ZohoDesk:
-        """The connected Desk client every Desk stream shares (needs ``desk_org_id``)."""
-        return desk_client(self.config)
+        The SDK asks every stream for its sync costs once, in order, when the run is over
+        (``Tap.sync_all`` is final, so this is the hook for the end of the run).
+        """
+        streams = [each for each in self.streams.values() if isinstance(each, ZohoStream)]
+        if stream is not streams[-1]:
+            return
+        spent = self.usage()
+        self.logger.info(
+            "Summary: run total: %s records read, %s API calls, %s credits "
+            "(connection and discovery included)",
+            f"{sum(each.progress.done for each in streams):,}",
+            f"{spent.calls:,}",
+            f"{spent.credits:,}",
+        )
 
     def _given_entries(self, prefix: str) -> list[dict[str, Any]] | None:
         """The input catalog's module entries of a product, or None without a catalog."""
@@ -120,8 +126,7 @@ class TapZoho(Tap):
             desk_entries = self._given_entries("desk_")
             if desk_entries is None:
                 desk_entries = discovery.desk_entries(self.desk)
-            streams += [stream_class(tap=self) for stream_class in _DESK_STATIC]
-            streams += [
+            modules = [
                 (
                     DeskTicketsStream
                     if entry["tap_stream_id"] == "desk_tickets"
@@ -129,4 +134,12 @@ class TapZoho(Tap):
                 )(self, entry)
                 for entry in desk_entries
             ]
+            # Threads and comments are read with their tickets: without them, not at all.
+            with_tickets = any(isinstance(stream, DeskTicketsStream) for stream in modules)
+            streams += [
+                stream_class(tap=self)
+                for stream_class in _DESK_STATIC
+                if stream_class.parent_stream_type is None or with_tickets
+            ]
+            streams += modules
         return streams

@@ -18,6 +18,7 @@ from typing_extensions import override
 
 from target_zoho.routes import route_of
 from target_zoho.writers import CrmWriter, DeskWriter, Writer
+from zoho_connector.usage import usage_scope
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -58,7 +59,8 @@ class ZohoSink(BatchSink):
             self.writer = CrmWriter(target.crm, route, batch_size, n_concurrent)
         else:
             self.writer = DeskWriter(target.desk, route, batch_size, n_concurrent)
-        self.failed = 0
+        self.progress = target.progress(self.stream_name, "written", self.logger)
+        target.zoho_sinks.append(self)
 
     @property
     @override
@@ -76,7 +78,8 @@ class ZohoSink(BatchSink):
     @override
     def process_batch(self, context: dict[str, Any]) -> None:
         records = context.get("records", [])
-        results = self.writer.write(records)
+        with usage_scope(self.stream_name):
+            results = self.writer.write(records)
         failures = [
             (record, result)
             for record, result in zip(records, results, strict=True)
@@ -84,22 +87,21 @@ class ZohoSink(BatchSink):
         ]
         for record, result in failures:
             self._reject(record, result)
-        self.failed += len(failures)
+        self.progress.add(len(records) - len(failures), len(failures))
         left_out = self.writer.left_out()
         if left_out:
             self.logger.info("Not written (Desk computes them): %s", ", ".join(sorted(left_out)))
-        self.logger.info(
-            "Wrote %d records to %s (%d failed)",
-            len(records) - len(failures),
-            self.writer.module,
-            len(failures),
-        )
         if failures and not self.config.get("allow_failures", False):
             msg = (
                 f"{len(failures)} of {len(records)} records of stream {self.stream_name} failed "
                 f"(first: {failures[0][1].message}); set allow_failures to go on past them"
             )
             raise LoadFailedError(msg)
+
+    @override
+    def clean_up(self) -> None:
+        """Log what the stream wrote and spent."""
+        self.logger.info("%s", self.progress.summary())
 
     def _reject(self, record: dict[str, Any], result: RowResult) -> None:
         key = record.get("id") or record.get(self.writer.route.sync_key or "id")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, ClassVar
+from typing import Any, ClassVar
 
 from singer_sdk import Target
 from singer_sdk import typing as th
@@ -13,14 +13,10 @@ from typing_extensions import override
 
 from target_zoho.routes import STREAMS_PROPERTY
 from target_zoho.sinks import MAX_BATCH, ZohoSink
-from zoho_connector.config import CONNECTION_PROPERTIES, crm_client, desk_client
-
-if TYPE_CHECKING:
-    from zoho_connector.crm import ZohoCRM
-    from zoho_connector.desk import ZohoDesk
+from zoho_connector.config import CONNECTION_PROPERTIES, PROGRESS_PROPERTY, ZohoClients
 
 
-class TargetZoho(Target):
+class TargetZoho(ZohoClients, Target):
     """Singer target for Zoho CRM and Zoho Desk."""
 
     name = "target-zoho"
@@ -72,7 +68,26 @@ class TargetZoho(Target):
             description="Go on past failed records (each still reported) instead of failing "
             "the run.",
         ),
+        PROGRESS_PROPERTY,
     ).to_dict()
+
+    @functools.cached_property
+    def zoho_sinks(self) -> list[ZohoSink]:
+        """Every sink of the run, for the summary."""
+        return []
+
+    @override
+    def process_endofpipe(self) -> None:
+        """Drain and clean up every sink (each logs its summary), then log the run's totals."""
+        super().process_endofpipe()
+        spent = self.usage()
+        self.logger.info(
+            "Summary: run total: %s records written, %s failed, %s API calls, %s credits",
+            f"{sum(sink.progress.done for sink in self.zoho_sinks):,}",
+            f"{sum(sink.progress.failed for sink in self.zoho_sinks):,}",
+            f"{spent.calls:,}",
+            f"{spent.credits:,}",
+        )
 
     @override
     def setup_mapper(self) -> None:
@@ -81,16 +96,6 @@ class TargetZoho(Target):
         self._MAX_RECORD_AGE_IN_MINUTES = float(self.config.get("state_interval_seconds", 60)) / 60
         super().setup_mapper()
 
-    @functools.cached_property
-    def crm(self) -> ZohoCRM:
-        """The connected CRM client every CRM sink shares (results per record)."""
-        return crm_client(
-            self.config, die_on_error=False, n_concurrent=self.config.get("n_concurrent", 4)
-        )
-
-    @functools.cached_property
-    def desk(self) -> ZohoDesk:
-        """The connected Desk client every Desk sink shares (results per record)."""
-        return desk_client(
-            self.config, die_on_error=False, n_concurrent=self.config.get("n_concurrent", 4)
-        )
+    def client_options(self) -> dict[str, Any]:
+        """Results come per record (nothing raised), calls ``n_concurrent`` at a time."""
+        return {"die_on_error": False, "n_concurrent": int(self.config.get("n_concurrent", 4))}

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Self
 from zoho_connector.auth import AccessToken
 from zoho_connector.errors import ZohoError
 from zoho_connector.formats import crm_datetime
-from zoho_connector.http import HttpStack, raise_for_error
+from zoho_connector.http import Cost, HttpStack, raise_for_error
 from zoho_connector.load import (
     Action,
     BatchSender,
@@ -48,6 +48,7 @@ class ZohoClient(abc.ABC):
         verify: TLS verification; on unless set to False (or a CA bundle path).
         cert: Client certificate for ``requests``.
         headers: Headers every call carries.
+        cost: The API credits an answered call spent (see :class:`HttpStack`).
     """
 
     def __init__(
@@ -64,6 +65,7 @@ class ZohoClient(abc.ABC):
         verify: bool | str | None = None,
         cert: Any = None,
         headers: dict[str, str] | None = None,
+        cost: Cost | None = None,
     ) -> None:
         for name, value in (
             ("client_id", client_id),
@@ -92,6 +94,7 @@ class ZohoClient(abc.ABC):
             verify=verify,
             cert=cert,
             headers=headers,
+            cost=cost,
         )
 
     def __repr__(self) -> str:

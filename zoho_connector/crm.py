@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
+import re
 import threading
+import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self
 
@@ -29,6 +32,8 @@ from zoho_connector.load import (
 
 if TYPE_CHECKING:
     import datetime as dt
+
+    import requests
 
 DEFAULT_URL = DATA_CENTERS["us"].crm_url
 DEFAULT_ACCOUNTS = DATA_CENTERS["us"].accounts_url
@@ -98,6 +103,7 @@ class ZohoCRM(ZohoClient):
             timeout=timeout,
             verify=verify,
             cert=cert,
+            cost=crm_credits,
         )
         self.api_version = api_version
         self.n_rows_read = n_rows_read
@@ -599,3 +605,23 @@ def _trigger(trigger: Sequence[str] | None) -> dict[str, Any]:
 
 def _json(record: Mapping[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, sort_keys=True)
+
+
+_COQL_LIMIT = re.compile(r"\blimit\s+(?:\d+\s*,\s*)?(\d+)", re.IGNORECASE)
+
+
+def crm_credits(method: str, url: str, params: Any, json: Any, response: requests.Response) -> int:
+    """The API credits a CRM call spent (zoho-crm-api.md §14.1).
+
+    Writes cost one credit per ten records; COQL 1, 2 or 3 by its LIMIT; the rest one.
+    """
+    del params, response  # part of the signature every cost function has
+    if urllib.parse.urlsplit(url).path.endswith("/coql") and isinstance(json, Mapping):
+        found = _COQL_LIMIT.search(str(json.get("select_query", "")))
+        limit = int(found.group(1)) if found else 200
+        return 1 if limit <= 200 else 2 if limit <= 1000 else 3
+    if method in ("POST", "PUT") and isinstance(json, Mapping):
+        records = json.get("data")
+        if isinstance(records, list):
+            return max(1, math.ceil(len(records) / 10))
+    return 1

@@ -13,6 +13,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -20,6 +21,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
 
 from zoho_connector.errors import ZohoAuthError, ZohoError, ZohoRateLimitError
+from zoho_connector.usage import Ledger
 
 if TYPE_CHECKING:
     from zoho_connector.auth import AccessToken
@@ -33,6 +35,10 @@ _TRANSIENT_ERRORS = (
     requests.Timeout,
     requests.exceptions.ChunkedEncodingError,
 )
+
+
+#: The credits an answered call spent: (method, url, params, json body, response) -> credits.
+Cost = Callable[[str, str, Any, Any, requests.Response], int]
 
 
 @dataclasses.dataclass
@@ -109,6 +115,7 @@ class HttpStack:
         cert: Client certificate.
         headers: Headers sent on every call (e.g. Desk's ``orgId``).
         retry: The retry policy.
+        cost: The API credits an answered call spent (one by default).
     """
 
     def __init__(
@@ -121,6 +128,7 @@ class HttpStack:
         cert: Any = None,
         headers: dict[str, str] | None = None,
         retry: RetryPolicy | None = None,
+        cost: Cost | None = None,
     ) -> None:
         if n_concurrent < 1:
             msg = f"n_concurrent must be at least 1, not {n_concurrent}"
@@ -140,6 +148,8 @@ class HttpStack:
         self._count_lock = threading.Lock()
         self.calls = 0
         self.retries = 0
+        self.ledger = Ledger()
+        self._cost = cost or (lambda *_: 1)
 
     def auth_headers(self) -> dict[str, str]:
         """The OAuth header of the current access token."""
@@ -219,6 +229,10 @@ class HttpStack:
                         continue
                     if response.status_code not in RETRYABLE_STATUSES or _final_limit(response):
                         self._slots.succeeded()
+                        if response.status_code != 429:
+                            self.ledger.record(
+                                credits=self._cost(method, url, params, json, response)
+                            )
                         return response
                     if response.status_code == 429:
                         self._slots.throttled()
@@ -241,6 +255,7 @@ class HttpStack:
             time.sleep(wait)
 
     def _count(self) -> None:
+        self.ledger.record(calls=1)
         with self._count_lock:
             self.calls += 1
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextvars
 import dataclasses
 import datetime as dt
 import decimal
@@ -229,8 +230,10 @@ def run_batches(
     done_rows = 0
     failed_rows = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, n_concurrent)) as pool:
+        # Each batch runs in a copy of the caller's context: its calls count for the caller.
         futures = {
-            pool.submit(_send_safely, send, batch): number for number, batch in enumerate(batches)
+            pool.submit(contextvars.copy_context().run, _send_safely, send, batch): number
+            for number, batch in enumerate(batches)
         }
         for future in concurrent.futures.as_completed(futures):
             number = futures[future]

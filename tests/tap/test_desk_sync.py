@@ -193,3 +193,17 @@ def test_an_interrupted_desk_sync_resumes(
     second = {c["id"] for c in resumed.records("desk_contacts")}
     assert first | second == listed_ids(emulator, "contacts")
     assert len(second) < RECORDS
+
+
+def test_a_catalog_without_tickets_has_no_ticket_children(
+    emulator: Emulator, catalog: dict[str, Any], tmp_path: Path
+) -> None:
+    """A catalog made before Desk was turned on: the CRM streams run, no Desk stream does."""
+    crm_only = selecting(catalog, "crm_price_tiers")
+    crm_only["streams"] = [
+        entry for entry in crm_only["streams"] if not entry["tap_stream_id"].startswith("desk_")
+    ]
+    run = run_tap(tmp_path, desk_config(emulator), catalog=crm_only)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.records("crm_price_tiers")
+    assert not [m for m in run.messages if m.get("stream", "").startswith("desk_")]

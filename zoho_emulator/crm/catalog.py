@@ -29,6 +29,7 @@ def use_org(number: int) -> None:
     """Make this process's ids those of org ``number`` (set once, when the emulator starts)."""
     _IDS.prefix = f"{_PREFIX_BASE + number:07d}"
 
+
 _JSON_TYPES = {
     "integer": "integer",
     "double": "double",

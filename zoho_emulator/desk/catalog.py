@@ -26,6 +26,7 @@ def use_org(number: int) -> None:
     """Make this process's ids those of org ``number`` (set once, when the emulator starts)."""
     _IDS.prefix = f"{_PREFIX_BASE + number:07d}"
 
+
 DEPARTMENT_CODE = 10
 AGENT_CODE = 11
 PROFILE_CODE = 12

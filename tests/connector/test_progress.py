@@ -1,0 +1,88 @@
+"""Progress lines and summaries (pure logic)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from zoho_connector.errors import ZohoError
+from zoho_connector.progress import Progress
+from zoho_connector.usage import Ledger, Usage, usage_scope
+
+if TYPE_CHECKING:
+    import pytest
+
+LOGGER = logging.getLogger("progress-test")
+
+
+class Count:
+    """A total that remembers how often it was asked."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+        self.asked = 0
+
+    def __call__(self) -> int:
+        self.asked += 1
+        return self.value
+
+
+def test_no_line_before_the_interval_and_no_count_for_a_short_run(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    count = Count(10)
+    progress = Progress(LOGGER, "crm_leads", "read", 3600, Usage)
+    progress.expect(count)
+    with caplog.at_level(logging.INFO):
+        progress.add(5)
+    assert caplog.messages == []
+    assert count.asked == 0
+    assert progress.summary() == "Summary: crm_leads: 5 records read, 0 API calls, 0 credits"
+
+
+def test_lines_show_the_total_asked_once(caplog: pytest.LogCaptureFixture) -> None:
+    count = Count(4000)
+    progress = Progress(LOGGER, "crm_leads", "read", 0, lambda: Usage(calls=1, credits=1))
+    progress.expect(count)
+    with caplog.at_level(logging.INFO):
+        progress.add(1000)
+        progress.add(1000)
+    assert count.asked == 1
+    assert caplog.messages[0].startswith("crm_leads: 1,000 records read of about 4,000 (25%), ")
+    assert caplog.messages[1].startswith("crm_leads: 2,000 records read of about 4,000 (50%), ")
+    assert caplog.messages[1].endswith(" a second, 1 API call so far")
+
+
+def test_a_failed_count_leaves_the_total_out(caplog: pytest.LogCaptureFixture) -> None:
+    def refused() -> int:
+        raise ZohoError("NO_PERMISSION", "permission denied")
+
+    progress = Progress(LOGGER, "desk_tickets", "read", 0, Usage)
+    progress.expect(refused)
+    with caplog.at_level(logging.INFO):
+        progress.add(3)
+    assert "no total to show" in caplog.messages[0]
+    assert caplog.messages[1].startswith("desk_tickets: 3 records read, ")
+
+
+def test_failures_are_counted_apart(caplog: pytest.LogCaptureFixture) -> None:
+    progress = Progress(LOGGER, "people", "written", 0, lambda: Usage(calls=12, credits=1234))
+    with caplog.at_level(logging.INFO):
+        progress.add(95, 5)
+    assert caplog.messages[0].startswith("people: 95 records written (5 failed), ")
+    assert progress.summary() == (
+        "Summary: people: 95 records written (5 failed), 12 API calls, 1,234 credits"
+    )
+
+
+def test_the_ledger_counts_by_scope() -> None:
+    ledger = Ledger()
+    ledger.record(calls=1, credits=1)  # outside any scope: connection, discovery
+    with usage_scope("crm_leads"):
+        ledger.record(calls=2, credits=3)
+        with usage_scope("crm_notes"):
+            ledger.record(calls=1)
+        ledger.record(credits=1)
+    assert ledger.of("crm_leads") == Usage(2, 4)
+    assert ledger.of("crm_notes") == Usage(1, 0)
+    assert ledger.total() == Usage(4, 5)

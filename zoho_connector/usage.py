@@ -1,0 +1,64 @@
+"""API usage per stream: calls made and Zoho API credits spent, counted where they happen.
+
+A caller names what its calls are for with ``usage_scope("crm_leads")``; every call made
+inside (threads started through ``run_batches`` too) is counted under that name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import dataclasses
+import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+_SCOPE: contextvars.ContextVar[str] = contextvars.ContextVar("zoho_usage_scope", default="")
+
+
+@dataclasses.dataclass
+class Usage:
+    """Calls (every attempt) and credits (answered calls) of one scope."""
+
+    calls: int = 0
+    credits: int = 0
+
+
+class Ledger:
+    """Usage by scope, safe across threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._usage: dict[str, Usage] = {}
+
+    def record(self, *, calls: int = 0, credits: int = 0) -> None:
+        """Count calls and credits under the current scope."""
+        with self._lock:
+            usage = self._usage.setdefault(_SCOPE.get(), Usage())
+            usage.calls += calls
+            usage.credits += credits
+
+    def of(self, scope: str) -> Usage:
+        """A copy of one scope's usage."""
+        with self._lock:
+            return dataclasses.replace(self._usage.get(scope, Usage()))
+
+    def total(self) -> Usage:
+        """Usage of every scope together."""
+        with self._lock:
+            return Usage(
+                sum(u.calls for u in self._usage.values()),
+                sum(u.credits for u in self._usage.values()),
+            )
+
+
+@contextlib.contextmanager
+def usage_scope(name: str) -> Iterator[None]:
+    """Count the calls made inside under ``name``."""
+    token = _SCOPE.set(name)
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
