@@ -1,13 +1,15 @@
 # One entry point for developers and CI. Every target builds its own virtualenv from this
-# project's files, so a fresh clone needs only Python 3.10+ and make.
+# project's files, so a fresh clone needs only Python 3.11+ and make.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Singer plugins the tests pipe into, each in a virtualenv of its own (their pins clash).
+# Meltano in a virtualenv of its own; it installs meltano.yml's plugins (tap-zoho,
+# target-zoho, target-jsonl, target-duckdb, target-postgres) each in its own under .meltano/.
 PLUGINS := .plugins
-TARGET_JSONL := $(PLUGINS)/target-jsonl/bin/target-jsonl
+MELTANO := $(PLUGINS)/meltano/bin/meltano
+export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install lint test demo emulator bench clean
+.PHONY: install postgres lint test demo emulator bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,18 +17,29 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-$(TARGET_JSONL):
-	$(PYTHON) -m venv $(PLUGINS)/target-jsonl
-	$(PLUGINS)/target-jsonl/bin/pip install --quiet target-jsonl==0.1.4
+$(MELTANO):
+	$(PYTHON) -m venv $(PLUGINS)/meltano
+	$(PLUGINS)/meltano/bin/pip install --quiet meltano==4.4.1
 
-install: $(VENV)/.installed $(TARGET_JSONL)
+$(PLUGINS)/.meltano-installed: $(MELTANO) meltano.yml pyproject.toml
+	$(MELTANO) install
+	touch $@
+
+install: $(VENV)/.installed $(PLUGINS)/.meltano-installed
+
+# The PostgreSQL server the target-postgres tests start clusters of (Debian's package).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql; }
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+test: lint postgres
 	$(BIN)/pytest
 
 emulator: install
@@ -39,4 +52,4 @@ bench: install
 	$(BIN)/python benchmarks/tap_sync.py --stream crm_leads --sizes 20000,100000
 
 clean:
-	rm -rf $(VENV) $(PLUGINS) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(PLUGINS) .meltano .mypy_cache .ruff_cache .pytest_cache

@@ -122,6 +122,15 @@ class DeskTicketChildStream(DeskStream):
     state_partitioning_keys: ClassVar[list[str]] = []
     kind: ClassVar[str] = ""
     count_key: ClassVar[str] = ""
+    _schema_written = False
+
+    @override
+    def _write_schema_message(self) -> None:
+        # The SDK writes a child's SCHEMA again for every parent record, and some targets
+        # flush every stream on each (target-duckdb: minutes for a few hundred tickets).
+        if not self._schema_written:
+            self._schema_written = True
+            super()._write_schema_message()
 
     @override
     def read(self, context: Context | None) -> Iterable[dict[str, Any]]:

@@ -143,6 +143,11 @@ class CrmModuleStream(ZohoStream):
             if name not in ("id", DELETED_AT) and self.mask.get(("properties", name), True)
         ]
 
+    def _detail_only(self, name: str) -> bool:
+        """Whether discovery found that a list call leaves the field out (a subform...)."""
+        entry = self._discovered_metadata.get(("properties", name))
+        return entry is not None and entry.selected_by_default is False
+
     @override
     def read(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """The module's records; a module Zoho refuses to list is skipped with its reason."""
@@ -165,6 +170,14 @@ class CrmModuleStream(ZohoStream):
         if since is None:
             self.progress.expect(lambda: crm.count(self.module_name))
         fields = self.selected_fields()
+        details = [name for name in fields if self._detail_only(name)]
+        if details:
+            self.logger.warning(
+                "%s: %s only come with single-record reads: one more API call per record. "
+                "Deselect them to save credits (Meltano selects every field unless told).",
+                self.name,
+                ", ".join(details),
+            )
         read = crm_reader.PageRead(
             module=self.module_name,
             fields=fields,

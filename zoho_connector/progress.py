@@ -76,22 +76,24 @@ class Progress:
         if self._expected:
             of = f" of about {self._expected:,} ({100 * self.done / self._expected:.0f}%)"
         elapsed = max(now - (self._started or now), 1e-9)
+        calls = _amount(self.usage().calls, "API call")
         return (
-            f"{self.stream}: {self.done:,} records {self.verb}{of}{self._failures()}, "
-            f"{self.done / elapsed:,.0f} a second, {_calls(self.usage().calls)} so far"
+            f"{self.stream}: {_amount(self.done, 'record')} {self.verb}{of}{self._failures()}, "
+            f"{self.done / elapsed:,.0f} a second, {calls} so far"
         )
 
     def summary(self) -> str:
         """The closing line: records, API calls and credits."""
         usage = self.usage()
         return (
-            f"Summary: {self.stream}: {self.done:,} records {self.verb}{self._failures()}, "
-            f"{_calls(usage.calls)}, {usage.credits:,} credits"
+            f"Summary: {self.stream}: {_amount(self.done, 'record')} {self.verb}"
+            f"{self._failures()}, "
+            f"{_amount(usage.calls, 'API call')}, {_amount(usage.credits, 'credit')}"
         )
 
     def _failures(self) -> str:
         return f" ({self.failed:,} failed)" if self.failed else ""
 
 
-def _calls(count: int) -> str:
-    return f"{count:,} API call" if count == 1 else f"{count:,} API calls"
+def _amount(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"

@@ -129,6 +129,9 @@ def test_incremental_run_reads_changes_and_their_children(
         by_ticket[thread["ticket_id"]] = by_ticket.get(thread["ticket_id"], 0) + 1
     counts = {t["id"]: int(t["threadCount"]) for t in first.records("desk_tickets")}
     assert by_ticket == {ticket: n for ticket, n in counts.items() if n}
+    # One SCHEMA a stream, not one a ticket: targets flush on SCHEMA.
+    schemas = [m["stream"] for m in first.messages if m["type"] == "SCHEMA"]
+    assert sorted(schemas) == ["desk_contacts", "desk_ticket_threads", "desk_tickets"]
     bookmark = first.final_state["bookmarks"]["desk_tickets"]["replication_key_value"]
     with_threads = [t for t in first.records("desk_tickets") if int(t["threadCount"])][:2]
     for ticket in with_threads:

@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tests.plugins import plugin_executable
 from tests.server import running_emulator
 from tests.singer import tap_config, write_json
 
 if TYPE_CHECKING:
-    from tests.server import Emulator
+    from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-TARGET_JSONL = ROOT / ".plugins" / "target-jsonl" / "bin" / "target-jsonl"
+    from tests.server import Emulator
 
 
 def raw_count(emulator: Emulator, module: str) -> int:
@@ -29,7 +28,7 @@ def lines(path: Path) -> list[dict[str, Any]]:
 
 
 def test_tap_zoho_into_target_jsonl(tmp_path: Path) -> None:
-    assert TARGET_JSONL.exists(), "target-jsonl is installed by `make install`"
+    target_jsonl = plugin_executable("loaders", "target-jsonl")
     output = tmp_path / "output"
     output.mkdir()
     with running_emulator("--records", "2500", "--concurrency", "0") as emulator:
@@ -43,7 +42,7 @@ def test_tap_zoho_into_target_jsonl(tmp_path: Path) -> None:
             stderr=subprocess.DEVNULL,
         )
         target = subprocess.run(
-            [str(TARGET_JSONL), "--config", str(target_config_path)],
+            [str(target_jsonl), "--config", str(target_config_path)],
             stdin=tap.stdout,
             capture_output=True,
             text=True,

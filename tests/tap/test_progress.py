@@ -52,7 +52,7 @@ def catalog(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> dic
 def summaries(stderr: str) -> dict[str, tuple[int, int, int]]:
     """Records, calls and credits of each stream's summary line (and the run's, as "run")."""
     found = {}
-    pattern = r"Summary: (\S+)(?: total)?: ([\d,]+) records read, ([\d,]+) API calls?, ([\d,]+)"
+    pattern = r"Summary: (\S+)(?: total)?: ([\d,]+) records? read, ([\d,]+) API calls?, ([\d,]+)"
     for name, *numbers in re.findall(pattern, stderr):
         found[name] = tuple(int(number.replace(",", "")) for number in numbers)
     return found  # type: ignore[return-value]
