@@ -108,3 +108,13 @@ def test_no_secret_is_kept_in_the_project_but_the_emulators() -> None:
         plugins = environment.get("config", {}).get("plugins", {})
         for entry in (*plugins.get("extractors", []), *plugins.get("loaders", [])):
             assert not {"client_secret", "refresh_token", "password"} & set(entry["config"])
+
+
+@pytest.mark.parametrize("package", ["tap_zoho", "target_zoho"])
+def test_the_readme_documents_every_setting(package: str) -> None:
+    readme = (ROOT / "README.md").read_text()
+    table_rows = [line for line in readme.splitlines() if line.startswith("| ")]
+    for setting in set(about(package)["settings"]["properties"]) - SDK_SETTINGS:
+        if setting.startswith(("stream_map", "flattening_")):
+            continue  # the SDK's, which the README points to --about for
+        assert any(setting in row for row in table_rows), setting
