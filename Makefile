@@ -30,9 +30,10 @@ install: $(VENV)/.installed $(PLUGINS)/.meltano-installed
 # The PostgreSQL server the target-postgres tests start clusters of (Debian's package).
 postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
-		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
 		$$SUDO apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql; }
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql || { \
+		echo "make test needs PostgreSQL's server: apt-get install postgresql (as root)"; exit 1; }; }
 
 lint: install
 	$(BIN)/ruff check .

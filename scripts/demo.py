@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -117,11 +118,6 @@ def meltano(*args: str, env: dict[str, str], stdin: str | None = None, log: Path
         raise SystemExit(f"demo FAILED: meltano {' '.join(args)} failed; see {log}")
 
 
-def settings(prefix: str, banner: Banner) -> dict[str, str]:
-    """Meltano's environment variables pointing a plugin at an emulator."""
-    return {f"{prefix}_{name}": banner.url for name in ("ACCOUNTS_URL", "CRM_URL", "DESK_URL")}
-
-
 def messages(database: duckdb.DuckDBPyConnection) -> tuple[str, dict[str, int]]:
     """The landed Leads and Desk contacts as Singer messages, one a line; records a stream."""
     lines = []
@@ -169,7 +165,7 @@ def main() -> None:
     with orgs(options.records) as (source, second):
         print(f"Zoho org (emulated) at {source.banner.url}")
         print(f"meltano run tap-zoho target-duckdb -> {path} ...")
-        env = {**isolated, **settings("TAP_ZOHO", source.banner), "TARGET_DUCKDB_PATH": str(path)}
+        env = {**isolated, **source.banner.meltano_env("tap-zoho"), "TARGET_DUCKDB_PATH": str(path)}
         meltano("run", "tap-zoho", "target-duckdb", env=env, log=output / "meltano-run.log")
         print(summary(output / "meltano-run.log"))
 
@@ -183,6 +179,10 @@ def main() -> None:
             f"SELECT table_name FROM information_schema.tables WHERE table_schema = '{SCHEMA}' "
             "ORDER BY table_name"
         ).fetchall()
+        read = set(re.findall(r"Summary: (\w+): ", (output / "meltano-run.log").read_text()))
+        for missing in sorted(read - {table for (table,) in tables}):
+            ok = False
+            print(f"  MISMATCH: tap-zoho read {missing}, but no table holds it")
         print(f"\nlanded in DuckDB ({SCHEMA}.<table>), next to Zoho's own count:")
         for (table,) in tables:
             rows = landed(f"count(*) FROM {{schema}}.{table}")
@@ -196,7 +196,7 @@ def main() -> None:
 
         print("\nreverse: landed Leads and Desk contacts -> meltano invoke target-zoho")
         print(f"into a second Zoho org (emulated) at {second.banner.url}:")
-        env = {**isolated, **settings("TARGET_ZOHO", second.banner)}
+        env = {**isolated, **second.banner.meltano_env("target-zoho")}
         meltano("invoke", "target-zoho", env=env, stdin=reverse, log=output / "target-zoho.log")
         print(summary(output / "target-zoho.log"))
         holds = {

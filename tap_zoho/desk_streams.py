@@ -17,6 +17,7 @@ from typing_extensions import override
 
 from tap_zoho.desk_schema import STATIC_SCHEMAS, cast
 from tap_zoho.streams import ZohoStream
+from zoho_connector.desk import CHEAP_COUNTS
 from zoho_connector.errors import ZohoError
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ class DeskModuleStream(DeskStream):
     @override
     def read(self, context: Context | None) -> Iterable[dict[str, Any]]:
         since = self.get_starting_timestamp(context)
-        if since is None:
+        if since is None and self.module_name in CHEAP_COUNTS:
             self.progress.expect(lambda: self.desk.count(self.module_name))
         for page in self.desk.pages(self.module_name, since=since.isoformat() if since else None):
             yield from page
@@ -122,12 +123,13 @@ class DeskTicketChildStream(DeskStream):
     state_partitioning_keys: ClassVar[list[str]] = []
     kind: ClassVar[str] = ""
     count_key: ClassVar[str] = ""
-    _schema_written = False
+    _schema_written: bool = False
 
     @override
     def _write_schema_message(self) -> None:
         # The SDK writes a child's SCHEMA again for every parent record, and some targets
         # flush every stream on each (target-duckdb: minutes for a few hundred tickets).
+        # A private SDK method (0.54): tests/tap/test_desk_sync.py checks one SCHEMA a stream.
         if not self._schema_written:
             self._schema_written = True
             super()._write_schema_message()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-import functools
 import heapq
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -22,7 +21,7 @@ from tap_zoho.schema import DELETED_AT
 from zoho_connector import crm_reader
 from zoho_connector.errors import ZohoError
 from zoho_connector.formats import parse_datetime
-from zoho_connector.usage import usage_scope
+from zoho_connector.usage import scoped
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
@@ -60,17 +59,22 @@ class ZohoStream(Stream):
         """The tap's CRM client."""
         return self.zoho_tap.crm
 
-    @functools.cached_property
+    @property
     def progress(self) -> Progress:
         """The stream's records and calls so far (over every context of a child stream)."""
         return self.zoho_tap.progress(self.name, "read", self.logger)
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        with usage_scope(self.name):
-            for record in self.read(context):
-                self.progress.add()
+        """The records of :meth:`read`, counted; every stream's summary if the read fails."""
+        progress = self.progress  # the clock starts with the read
+        try:
+            for record in scoped(self.name, self.read(context)):
+                progress.add()
                 yield record
+        except Exception:
+            self.zoho_tap.log_summaries(failed=True)
+            raise
 
     @abc.abstractmethod
     def read(self, context: Context | None) -> Iterable[dict[str, Any]]:
@@ -78,10 +82,13 @@ class ZohoStream(Stream):
 
     @override
     def log_sync_costs(self) -> None:
-        """Log the stream's records, API calls and credits (the SDK asks once a stream)."""
-        if self.progress.done or self.progress.usage().calls:
-            self.logger.info("%s", self.progress.summary())
-        self.zoho_tap.stream_summarized(self)
+        """After the last stream, log every stream's summary and the run's.
+
+        The SDK asks every stream for its sync costs once, in order, when the run is over
+        (``Tap.sync_all`` is final, so this is the hook for the end of the run).
+        """
+        if self is list(self.zoho_tap.streams.values())[-1]:
+            self.zoho_tap.log_summaries()
 
 
 class CrmModuleStream(ZohoStream):

@@ -23,9 +23,10 @@ from tap_zoho.desk_streams import (
     DeskThreadsStream,
     DeskTicketsStream,
 )
-from tap_zoho.streams import CrmModuleStream, CrmOrgStream, CrmUsersStream, ZohoStream
-from zoho_connector.config import CONNECTION_PROPERTIES, PROGRESS_PROPERTY, ZohoClients
+from tap_zoho.streams import CrmModuleStream, CrmOrgStream, CrmUsersStream
+from zoho_connector.config import CONNECTION_PROPERTIES, PROGRESS_PROPERTY
 from zoho_connector.crm_reader import MAX_PER_PAGE
+from zoho_connector.plugin import ZohoPlugin
 
 if TYPE_CHECKING:
     from singer_sdk import Stream
@@ -35,7 +36,7 @@ _CRM_STATIC = (CrmUsersStream, CrmOrgStream)
 _DESK_STATIC = (DeskAgentsStream, DeskDepartmentsStream, DeskThreadsStream, DeskCommentsStream)
 
 
-class TapZoho(ZohoClients, Tap):
+class TapZoho(ZohoPlugin, Tap):
     """Singer tap for Zoho CRM and Zoho Desk."""
 
     name = "tap-zoho"
@@ -67,7 +68,7 @@ class TapZoho(ZohoClients, Tap):
         ),
         th.Property(
             "page_size",
-            th.IntegerType(nullable=False),
+            th.IntegerType(nullable=False, minimum=1, maximum=MAX_PER_PAGE),
             default=MAX_PER_PAGE,
             title="Page Size",
             description=f"Records per Get Records call, 1 to {MAX_PER_PAGE}.",
@@ -81,24 +82,6 @@ class TapZoho(ZohoClients, Tap):
         ),
         PROGRESS_PROPERTY,
     ).to_dict()
-
-    def stream_summarized(self, stream: ZohoStream) -> None:
-        """After the last stream's summary, log the run's totals.
-
-        The SDK asks every stream for its sync costs once, in order, when the run is over
-        (``Tap.sync_all`` is final, so this is the hook for the end of the run).
-        """
-        streams = [each for each in self.streams.values() if isinstance(each, ZohoStream)]
-        if stream is not streams[-1]:
-            return
-        spent = self.usage()
-        self.logger.info(
-            "Summary: run total: %s records read, %s API calls, %s credits "
-            "(connection and discovery included)",
-            f"{sum(each.progress.done for each in streams):,}",
-            f"{spent.calls:,}",
-            f"{spent.credits:,}",
-        )
 
     def _given_entries(self, prefix: str) -> list[dict[str, Any]] | None:
         """The input catalog's module entries of a product, or None without a catalog."""

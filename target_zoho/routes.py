@@ -61,6 +61,17 @@ class Route:
     triggers: tuple[str, ...] | None = None
     renames: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
+    def key_of(self, record: Mapping[str, Any]) -> str:
+        """What names a record in messages: its id, else its sync key's value."""
+        if record.get("id"):
+            return f"id {record['id']}"
+        if self.sync_key:
+            stream_names = [name for name, field in self.renames.items() if field == self.sync_key]
+            for name in (*stream_names, self.sync_key):
+                if record.get(name):
+                    return f"{self.sync_key} {record[name]}"
+        return "without id"
+
 
 class RouteError(ValueError):
     """A stream the target does not know where to write."""

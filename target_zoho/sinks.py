@@ -59,8 +59,8 @@ class ZohoSink(BatchSink):
             self.writer = CrmWriter(target.crm, route, batch_size, n_concurrent)
         else:
             self.writer = DeskWriter(target.desk, route, batch_size, n_concurrent)
+        # One progress a stream: a new SCHEMA makes a new sink, not a new count.
         self.progress = target.progress(self.stream_name, "written", self.logger)
-        target.zoho_sinks.append(self)
 
     @property
     @override
@@ -78,8 +78,12 @@ class ZohoSink(BatchSink):
     @override
     def process_batch(self, context: dict[str, Any]) -> None:
         records = context.get("records", [])
-        with usage_scope(self.stream_name):
-            results = self.writer.write(records)
+        try:
+            with usage_scope(self.stream_name):
+                results = self.writer.write(records)
+        except Exception:
+            self.zoho.log_summaries(failed=True)
+            raise
         failures = [
             (record, result)
             for record, result in zip(records, results, strict=True)
@@ -96,15 +100,11 @@ class ZohoSink(BatchSink):
                 f"{len(failures)} of {len(records)} records of stream {self.stream_name} failed "
                 f"(first: {failures[0][1].message}); set allow_failures to go on past them"
             )
+            self.zoho.log_summaries(failed=True)
             raise LoadFailedError(msg)
 
-    @override
-    def clean_up(self) -> None:
-        """Log what the stream wrote and spent."""
-        self.logger.info("%s", self.progress.summary())
-
     def _reject(self, record: dict[str, Any], result: RowResult) -> None:
-        key = record.get("id") or record.get(self.writer.route.sync_key or "id")
+        key = self.writer.route.key_of(record)
         self.logger.warning("Stream %s record %s failed: %s", self.stream_name, key, result.message)
         path = self.config.get("rejects_path")
         if not path:

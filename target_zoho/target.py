@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any, ClassVar
 
 from singer_sdk import Target
@@ -13,10 +12,11 @@ from typing_extensions import override
 
 from target_zoho.routes import STREAMS_PROPERTY
 from target_zoho.sinks import MAX_BATCH, ZohoSink
-from zoho_connector.config import CONNECTION_PROPERTIES, PROGRESS_PROPERTY, ZohoClients
+from zoho_connector.config import CONNECTION_PROPERTIES, PROGRESS_PROPERTY
+from zoho_connector.plugin import ZohoPlugin
 
 
-class TargetZoho(ZohoClients, Target):
+class TargetZoho(ZohoPlugin, Target):
     """Singer target for Zoho CRM and Zoho Desk."""
 
     name = "target-zoho"
@@ -33,14 +33,14 @@ class TargetZoho(ZohoClients, Target):
         STREAMS_PROPERTY,
         th.Property(
             "batch_size",
-            th.IntegerType(nullable=False),
+            th.IntegerType(nullable=False, minimum=1, maximum=MAX_BATCH),
             default=MAX_BATCH,
             title="Batch Size",
             description=f"Records per write call, 1 to {MAX_BATCH}.",
         ),
         th.Property(
             "n_concurrent",
-            th.IntegerType(nullable=False),
+            th.IntegerType(nullable=False, minimum=1),
             default=4,
             title="Concurrent Calls",
             description="Write calls in flight at once (Zoho's limit is per org).",
@@ -54,7 +54,7 @@ class TargetZoho(ZohoClients, Target):
         ),
         th.Property(
             "state_interval_seconds",
-            th.NumberType(nullable=False),
+            th.NumberType(nullable=False, minimum=0),
             default=60,
             title="State Interval",
             description="While loading, every sink is drained and the latest STATE written at "
@@ -71,23 +71,11 @@ class TargetZoho(ZohoClients, Target):
         PROGRESS_PROPERTY,
     ).to_dict()
 
-    @functools.cached_property
-    def zoho_sinks(self) -> list[ZohoSink]:
-        """Every sink of the run, for the summary."""
-        return []
-
     @override
     def process_endofpipe(self) -> None:
-        """Drain and clean up every sink (each logs its summary), then log the run's totals."""
+        """Drain every sink, then log each stream's summary and the run's."""
         super().process_endofpipe()
-        spent = self.usage()
-        self.logger.info(
-            "Summary: run total: %s records written, %s failed, %s API calls, %s credits",
-            f"{sum(sink.progress.done for sink in self.zoho_sinks):,}",
-            f"{sum(sink.progress.failed for sink in self.zoho_sinks):,}",
-            f"{spent.calls:,}",
-            f"{spent.credits:,}",
-        )
+        self.log_summaries()
 
     @override
     def setup_mapper(self) -> None:
@@ -96,6 +84,7 @@ class TargetZoho(ZohoClients, Target):
         self._MAX_RECORD_AGE_IN_MINUTES = float(self.config.get("state_interval_seconds", 60)) / 60
         super().setup_mapper()
 
+    @override
     def client_options(self) -> dict[str, Any]:
         """Results come per record (nothing raised), calls ``n_concurrent`` at a time."""
         return {"die_on_error": False, "n_concurrent": int(self.config.get("n_concurrent", 4))}

@@ -22,12 +22,11 @@ def plugin_executable(kind: str, name: str) -> Path:
 
 
 def emulator_env(source: Emulator, destination: Emulator | None = None) -> dict[str, str]:
-    """Settings pointing tap-zoho at ``source`` and target-zoho at ``destination``."""
-    env = {}
-    for prefix, emulator in (("TAP_ZOHO", source), ("TARGET_ZOHO", destination or source)):
-        for setting in ("ACCOUNTS_URL", "CRM_URL", "DESK_URL"):
-            env[f"{prefix}_{setting}"] = emulator.url
-    return env
+    """Meltano variables pointing tap-zoho at ``source`` and target-zoho at ``destination``."""
+    return {
+        **source.banner.meltano_env("tap-zoho"),
+        **(destination or source).banner.meltano_env("target-zoho"),
+    }
 
 
 def meltano(

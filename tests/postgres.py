@@ -65,16 +65,24 @@ def running_postgres() -> Iterator[Postgres]:
         shutil.chown(home, user="postgres")
         as_user = ["runuser", "-u", "postgres", "--"]
     data = home / "data"
-    port = _free_port()
 
     def run(*command: str) -> None:
-        subprocess.run([*as_user, *command], capture_output=True, text=True, check=True)
+        done = subprocess.run([*as_user, *command], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            log = home / "log"
+            server_log = log.read_text() if log.exists() else ""
+            msg = f"{' '.join(command)} failed: {done.stderr}{server_log[-2000:]}"
+            raise RuntimeError(msg)
 
-    run(_binary("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-    options = f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off"
-    run(_binary("pg_ctl"), "-D", str(data), "-o", options, "-l", str(home / "log"), "-w", "start")
     try:
-        yield Postgres(port)
+        run(_binary("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        port = _free_port()
+        options = f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off"
+        log = str(home / "log")
+        run(_binary("pg_ctl"), "-D", str(data), "-o", options, "-l", log, "-w", "start")
+        try:
+            yield Postgres(port)
+        finally:
+            run(_binary("pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
     finally:
-        run(_binary("pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
         shutil.rmtree(home, ignore_errors=True)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from zoho_emulator.process import serve
+from zoho_emulator.process import Banner, serve
 
 if TYPE_CHECKING:
     import subprocess
@@ -26,6 +26,13 @@ class Emulator:
     desk_org_id: str
     process: subprocess.Popen[str]
     _token: str | None = None
+
+    @property
+    def banner(self) -> Banner:
+        """What the emulator printed when it started."""
+        return Banner(
+            self.url, self.client_id, self.client_secret, self.refresh_token, self.desk_org_id
+        )
 
     def refresh(self, **overrides: str) -> requests.Response:
         """One call to the token endpoint, with the emulator's credentials unless overridden."""

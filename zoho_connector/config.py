@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk import typing as th
@@ -10,11 +9,8 @@ from singer_sdk import typing as th
 from zoho_connector.crm import ZohoCRM
 from zoho_connector.data_centers import DATA_CENTERS, data_center
 from zoho_connector.desk import ZohoDesk
-from zoho_connector.progress import Progress
-from zoho_connector.usage import Usage
 
 if TYPE_CHECKING:
-    import logging
     from collections.abc import Mapping
 
 CONNECTION_PROPERTIES = th.PropertiesList(
@@ -93,52 +89,12 @@ CONNECTION_PROPERTIES = th.PropertiesList(
 
 PROGRESS_PROPERTY = th.Property(
     "progress_seconds",
-    th.NumberType(nullable=False),
+    th.NumberType(nullable=False, minimum=0),
     default=30,
     title="Progress Interval",
     description="Seconds between two progress lines (records, rate, API calls) of a long "
     "read or load.",
 )
-
-
-class ZohoClients:
-    """The Zoho clients a tap or target shares between its streams, and what they spent.
-
-    A plugin mixes this in and passes its ``config``; clients connect on first use only.
-    """
-
-    config: Mapping[str, Any]
-
-    def client_options(self) -> dict[str, Any]:
-        """Options of both clients (``die_on_error``, ``n_concurrent``...)."""
-        return {}
-
-    @functools.cached_property
-    def crm(self) -> ZohoCRM:
-        """The connected CRM client."""
-        return crm_client(self.config, **self.client_options())
-
-    @functools.cached_property
-    def desk(self) -> ZohoDesk:
-        """The connected Desk client (needs ``desk_org_id``)."""
-        return desk_client(self.config, **self.client_options())
-
-    def progress(self, stream: str, verb: str, logger: logging.Logger) -> Progress:
-        """A progress counter of one stream, with the stream's usage."""
-        interval = float(self.config.get("progress_seconds", 30))
-        return Progress(logger, stream, verb, interval, lambda: self.usage(stream))
-
-    def usage(self, scope: str | None = None) -> Usage:
-        """Calls and credits of one scope (a stream's name), or of everything: both products."""
-        total = Usage()
-        for name in ("crm", "desk"):
-            client = self.__dict__.get(name)  # only the clients this run connected
-            if client is not None:
-                ledger = client.http.ledger
-                usage = ledger.total() if scope is None else ledger.of(scope)
-                total.calls += usage.calls
-                total.credits += usage.credits
-        return total
 
 
 def crm_client(config: Mapping[str, Any], **options: Any) -> ZohoCRM:

@@ -613,15 +613,29 @@ _COQL_LIMIT = re.compile(r"\blimit\s+(?:\d+\s*,\s*)?(\d+)", re.IGNORECASE)
 def crm_credits(method: str, url: str, params: Any, json: Any, response: requests.Response) -> int:
     """The API credits a CRM call spent (zoho-crm-api.md §14.1).
 
-    Writes cost one credit per ten records; COQL 1, 2 or 3 by its LIMIT; the rest one.
+    Writes cost one credit per ten records, even when Zoho refused every record; COQL 1, 2 or
+    3 by its LIMIT; the rest one. A call refused as a whole (bad request, no permission)
+    spends nothing.
     """
-    del params, response  # part of the signature every cost function has
+    del params  # part of the signature every cost function has
+    refused = response.status_code >= 400
+    records = json.get("data") if isinstance(json, Mapping) else None
+    if method in ("POST", "PUT") and isinstance(records, list):
+        if refused and not _answered_per_record(response):
+            return 0
+        return max(1, math.ceil(len(records) / 10))
+    if refused:
+        return 0
     if urllib.parse.urlsplit(url).path.endswith("/coql") and isinstance(json, Mapping):
         found = _COQL_LIMIT.search(str(json.get("select_query", "")))
         limit = int(found.group(1)) if found else 200
         return 1 if limit <= 200 else 2 if limit <= 1000 else 3
-    if method in ("POST", "PUT") and isinstance(json, Mapping):
-        records = json.get("data")
-        if isinstance(records, list):
-            return max(1, math.ceil(len(records) / 10))
     return 1
+
+
+def _answered_per_record(response: requests.Response) -> bool:
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and isinstance(body.get("data"), list)

@@ -51,6 +51,8 @@ _DIRECT_KEYS = {
     "accounts": {"id", "accountName"},
 }
 _COUNT_PATHS = {"tickets": "ticketsCount"}
+#: Modules whose count costs one credit; the activities' cost 50 (§9).
+CHEAP_COUNTS = frozenset({"tickets", "contacts", "accounts"})
 
 
 class ZohoDesk(ZohoClient):

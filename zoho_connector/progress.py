@@ -1,4 +1,4 @@
-"""Progress of a long read or load, logged as it goes, and its summary at the end."""
+"""Progress of a long read or load, logged as it goes, and the summaries at the end."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from zoho_connector.errors import ZohoError
 
 if TYPE_CHECKING:
     import logging
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from zoho_connector.usage import Usage
 
 
 class Progress:
     """Counts one stream's records and logs how far it is, at most every ``interval`` seconds.
+
+    The clock starts when the progress is made, that is when the stream starts.
 
     Args:
         logger: Where the lines go.
@@ -43,8 +45,7 @@ class Progress:
         self._total: Callable[[], int] | None = None
         self._expected: int | None = None
         self._asked = False
-        self._started: float | None = None
-        self._logged = 0.0
+        self._started = self._logged = time.monotonic()
 
     def expect(self, total: Callable[[], int]) -> None:
         """Say how to learn the records to expect (a count call).
@@ -55,17 +56,18 @@ class Progress:
 
     def add(self, done: int = 1, failed: int = 0) -> None:
         """Count records done (and failed); log a progress line when one is due."""
-        now = time.monotonic()
-        if self._started is None:
-            self._started = self._logged = now
         self.done += done
         self.failed += failed
+        now = time.monotonic()
         if now - self._logged >= self.interval:
             self._logged = now
-            self.logger.info("%s", self.line(now))
+            self.logger.info("%s", self._line(now))
 
-    def line(self, now: float) -> str:
-        """A progress line: records so far, out of the total when known, rate, calls."""
+    def summary(self) -> str:
+        """The closing line: records, API calls and credits."""
+        return f"Summary: {self.stream}: {self._records()}, {_spent(self.usage())}"
+
+    def _line(self, now: float) -> str:
         if self._total is not None and not self._asked:
             self._asked = True
             try:
@@ -75,24 +77,33 @@ class Progress:
         of = ""
         if self._expected:
             of = f" of about {self._expected:,} ({100 * self.done / self._expected:.0f}%)"
-        elapsed = max(now - (self._started or now), 1e-9)
+        rate = self.done / max(now - self._started, 1e-3)
         calls = _amount(self.usage().calls, "API call")
-        return (
-            f"{self.stream}: {_amount(self.done, 'record')} {self.verb}{of}{self._failures()}, "
-            f"{self.done / elapsed:,.0f} a second, {calls} so far"
-        )
+        return f"{self.stream}: {self._records(of)}, {rate:,.0f} a second, {calls} so far"
 
-    def summary(self) -> str:
-        """The closing line: records, API calls and credits."""
-        usage = self.usage()
-        return (
-            f"Summary: {self.stream}: {_amount(self.done, 'record')} {self.verb}"
-            f"{self._failures()}, "
-            f"{_amount(usage.calls, 'API call')}, {_amount(usage.credits, 'credit')}"
-        )
+    def _records(self, of: str = "") -> str:
+        failed = f" ({self.failed:,} failed)" if self.failed else ""
+        return f"{_amount(self.done, 'record')} {self.verb}{of}{failed}"
 
-    def _failures(self) -> str:
-        return f" ({self.failed:,} failed)" if self.failed else ""
+
+def run_summary(progresses: Sequence[Progress], spent: Usage, failed: bool = False) -> str:
+    """The run's closing line: records of every stream, and every call and credit of the run.
+
+    Args:
+        progresses: Every stream's progress.
+        spent: The run's usage, connection and discovery included.
+        failed: Whether the run is stopping on an error.
+    """
+    verb = progresses[0].verb if progresses else "read"
+    records = _amount(sum(p.done for p in progresses), "record")
+    failures = sum(p.failed for p in progresses)
+    rejected = f" ({failures:,} failed)" if failures else ""
+    ending = " (the run failed: the figures are those up to the failure)" if failed else ""
+    return f"Summary: run total: {records} {verb}{rejected}, {_spent(spent)}{ending}"
+
+
+def _spent(usage: Usage) -> str:
+    return f"{_amount(usage.calls, 'API call')}, {_amount(usage.credits, 'credit')}"
 
 
 def _amount(count: int, noun: str) -> str:

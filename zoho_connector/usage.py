@@ -1,7 +1,8 @@
 """API usage per stream: calls made and Zoho API credits spent, counted where they happen.
 
 A caller names what its calls are for with ``usage_scope("crm_leads")``; every call made
-inside (threads started through ``run_batches`` too) is counted under that name.
+inside (threads started through ``run_batches`` too) is counted under that name. A generator
+reads through :func:`scoped`, so that the scope holds only while it computes an item.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ import contextlib
 import contextvars
 import dataclasses
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
+
+T = TypeVar("T")
 
 _SCOPE: contextvars.ContextVar[str] = contextvars.ContextVar("zoho_usage_scope", default="")
 
@@ -62,3 +65,19 @@ def usage_scope(name: str) -> Iterator[None]:
         yield
     finally:
         _SCOPE.reset(token)
+
+
+def scoped(name: str, items: Iterable[T]) -> Iterator[T]:
+    """The items of an iterable; the calls made while each is computed count under ``name``.
+
+    The scope is set around each step only, never across a ``yield``: the caller's own calls
+    between two items (a child stream's, say) are not counted here.
+    """
+    iterator = iter(items)
+    while True:
+        with usage_scope(name):
+            try:
+                item = next(iterator)
+            except StopIteration:
+                return
+        yield item

@@ -23,6 +23,26 @@ class Banner:
     refresh_token: str
     desk_org_id: str
 
+    def plugin_config(self) -> dict[str, str]:
+        """The connection settings of tap-zoho or target-zoho pointing at this emulator."""
+        return {
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "refresh_token": self.refresh_token,
+            "accounts_url": self.url,
+            "crm_url": self.url,
+            "desk_url": self.url,
+            "desk_org_id": self.desk_org_id,
+        }
+
+    def meltano_env(self, plugin: str) -> dict[str, str]:
+        """The same settings as Meltano's variables of a plugin (``TAP_ZOHO_CLIENT_ID``...).
+
+        Every connection setting is given, so nothing of a ``.env`` reaches the emulator.
+        """
+        prefix = plugin.upper().replace("-", "_")
+        return {f"{prefix}_{key.upper()}": value for key, value in self.plugin_config().items()}
+
 
 @contextlib.contextmanager
 def serve(*flags: str) -> Iterator[tuple[Banner, subprocess.Popen[str]]]:

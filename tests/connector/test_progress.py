@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from zoho_connector.errors import ZohoError
-from zoho_connector.progress import Progress
+from zoho_connector.progress import Progress, run_summary
 from zoho_connector.usage import Ledger, Usage, usage_scope
 
 if TYPE_CHECKING:
@@ -49,8 +49,8 @@ def test_lines_show_the_total_asked_once(caplog: pytest.LogCaptureFixture) -> No
         progress.add(1000)
     assert count.asked == 1
     assert caplog.messages[0].startswith("crm_leads: 1,000 records read of about 4,000 (25%), ")
+    assert caplog.messages[0].endswith(" a second, 1 API call so far")
     assert caplog.messages[1].startswith("crm_leads: 2,000 records read of about 4,000 (50%), ")
-    assert caplog.messages[1].endswith(" a second, 1 API call so far")
 
 
 def test_a_failed_count_leaves_the_total_out(caplog: pytest.LogCaptureFixture) -> None:
@@ -86,3 +86,20 @@ def test_the_ledger_counts_by_scope() -> None:
     assert ledger.of("crm_leads") == Usage(2, 4)
     assert ledger.of("crm_notes") == Usage(1, 0)
     assert ledger.total() == Usage(4, 5)
+
+
+def test_the_run_summary_adds_the_streams_up() -> None:
+    leads = Progress(LOGGER, "crm_leads", "read", 30, Usage)
+    deals = Progress(LOGGER, "crm_deals", "read", 30, Usage)
+    leads.add(1000)
+    deals.add(1)
+    spent = Usage(calls=7, credits=1)
+    assert run_summary([leads, deals], spent) == (
+        "Summary: run total: 1,001 records read, 7 API calls, 1 credit"
+    )
+    people = Progress(LOGGER, "people", "written", 30, Usage)
+    people.add(10, 2)
+    assert run_summary([people], spent, failed=True) == (
+        "Summary: run total: 10 records written (2 failed), 7 API calls, 1 credit "
+        "(the run failed: the figures are those up to the failure)"
+    )

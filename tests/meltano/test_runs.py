@@ -5,6 +5,8 @@ delete, and the rows checked against Zoho's own counts."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -145,9 +147,6 @@ def test_meltano_run_tap_zoho_target_postgres(
 
 def test_the_demo_lands_what_zoho_holds(tmp_path: Path) -> None:
     """`make demo`'s script, smaller: it checks every table against the emulator itself."""
-    import subprocess
-    import sys
-
     done = subprocess.run(
         [sys.executable, "scripts/demo.py", "--records", "300", "--output", str(tmp_path)],
         cwd=ROOT,

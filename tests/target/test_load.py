@@ -207,12 +207,13 @@ def test_a_thousand_upserts_with_five_percent_invalid(
     assert codes == {"INVALID_DATA", "MANDATORY_NOT_FOUND"}
     assert {line["details"].get("api_name") for line in lines} == {"Title", "Email", "Last_Name"}
     assert all(line["stream"] == "people" and line["message"] for line in lines)
+    assert "Stream people record Email person.19@example.test failed: INVALID_DATA" in run.stderr
     stored = coql(destination, "select Email from Contacts where Email like 'person.%'")
     good = {r["email"] for n, r in enumerate(records) if n % 20 != 19}
     assert sorted(r["Email"] for r in stored) == sorted(good)
     assert run.final_state == {"bookmarks": {"people": {"done": 1000}}}
     assert stats["by_endpoint"]["POST /crm/{version}/{module}/upsert"] == 10  # batches of 100
-    progress = re.findall(r"people: ([\d,]+) records written \(([\d,]+) failed\)", run.stderr)
+    progress = re.findall(r"\| people: ([\d,]+) records written \(([\d,]+) failed\)", run.stderr)
     assert progress[-1] == ("950", "50")
     assert len(progress) >= 3  # one per drain of batch_size x n_concurrent records
     summary = re.search(
@@ -222,7 +223,7 @@ def test_a_thousand_upserts_with_five_percent_invalid(
     )
     assert summary, run.stderr[-2000:]
     total = re.search(
-        r"Summary: run total: 950 records written, 50 failed, ([\d,]+) API calls, "
+        r"Summary: run total: 950 records written \(50 failed\), ([\d,]+) API calls, "
         r"([\d,]+) credits",
         run.stderr,
     )
@@ -237,6 +238,9 @@ def test_failures_fail_the_run_unless_allowed(destination: Emulator, tmp_path: P
     run = run_target(tmp_path, config, load_people(people(40, bad_every=20)))
     assert run.returncode != 0
     assert "2 of 40 records of stream people failed" in run.stderr
+    assert re.search(
+        r"Summary: run total: 38 records written \(2 failed\), .* run failed", run.stderr
+    )
     assert "maximum_length" in run.stderr or "MANDATORY_NOT_FOUND" in run.stderr
     assert run.messages == []  # no STATE past records that failed
 
