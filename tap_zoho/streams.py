@@ -118,9 +118,7 @@ class CrmModuleStream(ZohoStream):
         self.primary_keys = ["id"]
         self.replication_key = MODIFIED_TIME if MODIFIED_TIME in schema["properties"] else None
         self._datetimes = [
-            name
-            for name, prop in schema["properties"].items()
-            if prop.get("format") == _DATETIME and name != DELETED_AT
+            name for name, prop in schema["properties"].items() if prop.get("format") == _DATETIME
         ]
 
     @property

@@ -142,12 +142,22 @@ class DeskPayloads:
                     cf: _desk_text(cf_value) for cf, cf_value in value.items() if cf in self.custom
                 }
             elif name in self.standard:
-                payload[name] = _desk_value(value)
+                payload[name] = _desk_standard(self.standard[name], value)
             elif name in self.custom:
                 payload.setdefault("cf", {})[name] = _desk_text(value)
             else:
                 self.left_out.add(name)
         return payload
+
+
+def _desk_standard(field: Mapping[str, Any], value: Any) -> Any:
+    """A standard field's value as Desk takes it: a string, but for lookups and objects.
+
+    Numbers too travel as strings (a call's ``duration``; zoho-desk-api.md §2).
+    """
+    if value is None or isinstance(value, Mapping | list) or field.get("type") == "LookUp":
+        return _desk_value(value)
+    return _desk_text(value)
 
 
 def _desk_value(value: Any) -> Any:

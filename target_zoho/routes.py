@@ -18,6 +18,18 @@ if TYPE_CHECKING:
 
 ACTIONS = ("create", "update", "upsert", "delete")
 PRODUCTS = ("crm", "desk")
+#: tap-zoho's streams that are no module a record can be written to: passed over (with a
+#: warning naming them) unless the ``streams`` setting maps them somewhere.
+READ_ONLY_STREAMS = frozenset(
+    {
+        "crm_org",
+        "crm_users",
+        "desk_agents",
+        "desk_departments",
+        "desk_ticket_threads",
+        "desk_ticket_comments",
+    }
+)
 
 STREAMS_PROPERTY = th.Property(
     "streams",
@@ -51,6 +63,8 @@ class Route:
             None for the default.
         triggers: CRM workflow triggers to run (None: Zoho's default, all).
         renames: Stream property → Zoho field.
+        read_only: A tap-zoho stream Zoho cannot take records of (its records are counted,
+            not written).
     """
 
     stream: str
@@ -60,6 +74,7 @@ class Route:
     sync_key: str | None = None
     triggers: tuple[str, ...] | None = None
     renames: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    read_only: bool = False
 
     def key_of(self, record: Mapping[str, Any]) -> str:
         """What names a record in messages: its id, else its sync key's value."""
@@ -87,7 +102,8 @@ def route_of(stream: str, config: Mapping[str, Any]) -> Route:
     if mapping is None:
         for product in PRODUCTS:
             if stream.lower().startswith(f"{product}_"):
-                return Route(stream, product, stream[len(product) + 1 :])
+                read_only = stream.lower() in READ_ONLY_STREAMS
+                return Route(stream, product, stream[len(product) + 1 :], read_only=read_only)
         msg = (
             f"stream {stream!r} has no mapping: name it crm_<module> or desk_<module>, or map it "
             "in the 'streams' setting ({product, module, action, sync_key, fields})"

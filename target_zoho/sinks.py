@@ -118,3 +118,36 @@ class ZohoSink(BatchSink):
         }
         with _REJECTS_LOCK, open(path, "a", encoding="utf-8") as rejects:
             rejects.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+
+
+class ReadOnlyStreamSink(BatchSink):
+    """A tap-zoho stream with no module to write to (``crm_org``, ``desk_agents``...).
+
+    Its records are counted and named in a warning, never written; the run goes on, so that
+    a whole tap-zoho catalog loads as it is. Map the stream in ``streams`` to write it.
+    """
+
+    passed_over = 0
+
+    @override
+    def setup(self) -> None:
+        self.logger.warning(
+            "Stream %s is read-only in Zoho: its records are not written (map it in 'streams' "
+            "to write them to a module)",
+            self.stream_name,
+        )
+
+    @override
+    def process_batch(self, context: dict[str, Any]) -> None:
+        self.passed_over += len(context.get("records", []))
+
+    @override
+    def clean_up(self) -> None:
+        if self.passed_over:
+            self.logger.warning(
+                "Stream %s: %d record%s not written (read-only in Zoho)",
+                self.stream_name,
+                self.passed_over,
+                "" if self.passed_over == 1 else "s",
+            )
+        super().clean_up()

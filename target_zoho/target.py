@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from singer_sdk import Target
 from singer_sdk import typing as th
@@ -10,10 +10,13 @@ from singer_sdk.contrib.msgspec import MsgSpecReader
 from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities
 from typing_extensions import override
 
-from target_zoho.routes import STREAMS_PROPERTY
-from target_zoho.sinks import MAX_BATCH, ZohoSink
+from target_zoho.routes import STREAMS_PROPERTY, route_of
+from target_zoho.sinks import MAX_BATCH, ReadOnlyStreamSink, ZohoSink
 from zoho_connector.config import CONNECTION_PROPERTIES, PROGRESS_PROPERTY
 from zoho_connector.plugin import ZohoPlugin
+
+if TYPE_CHECKING:
+    from singer_sdk.sinks import Sink
 
 
 class TargetZoho(ZohoPlugin, Target):
@@ -70,6 +73,13 @@ class TargetZoho(ZohoPlugin, Target):
         ),
         PROGRESS_PROPERTY,
     ).to_dict()
+
+    @override
+    def get_sink_class(self, stream_name: str) -> type[Sink]:
+        """The Zoho sink, or a counting one for tap-zoho's read-only streams."""
+        if route_of(stream_name, self.config).read_only:
+            return ReadOnlyStreamSink
+        return ZohoSink
 
     @override
     def process_endofpipe(self) -> None:

@@ -152,7 +152,7 @@ class CrmWriter(Writer):
         ids = [row.get("id") or (found.get(str(row.get(key))) if key else None) for row in rows]
         known = [record_id for record_id in ids if record_id]
         answer = self.crm.delete(self.module, known) if known else {"data": []}
-        outcome = iter(RowResult.from_zoho(entry) for entry in (answer or {}).get("data") or [])
+        outcome = iter(_gone(entry) for entry in (answer or {}).get("data") or [])
         return [
             next(outcome)
             if record_id
@@ -176,6 +176,20 @@ class CrmWriter(Writer):
             for record in self.crm.records(self.module, filter=condition, fields=[key]):
                 found[str(record[key])] = record["id"]
         return found
+
+
+def _gone(entry: Mapping[str, Any]) -> RowResult:
+    """A delete's result; a record already deleted is a success (a rerun deletes it again).
+
+    Zoho answers INVALID_DATA "record not deleted" for an id it no longer holds
+    (zoho-crm-api.md §8); its SDK also knows ID_ALREADY_DELETED.
+    """
+    result = RowResult.from_zoho(entry)
+    if result.code == "ID_ALREADY_DELETED" or (
+        result.code == "INVALID_DATA" and "record not deleted" in result.message
+    ):
+        return RowResult(True, f"ALREADY_DELETED: {result.message}", "ALREADY_DELETED")
+    return result
 
 
 class DeskWriter(Writer):

@@ -10,9 +10,16 @@ from tests.server import Emulator, running_emulator
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 #: Records per main module in the shared emulator: past the 2,000-record page limit.
 SHARED_RECORDS = 2600
+
+
+@pytest.fixture(autouse=True)
+def own_token_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's plugin processes keep their access tokens in a cache of the test's own."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 @pytest.fixture(scope="session")

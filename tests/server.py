@@ -80,6 +80,11 @@ class Emulator:
         stats: dict[str, Any] = requests.get(f"{self.url}/__emulator__/stats", timeout=30).json()
         return stats
 
+    def expire_tokens(self) -> None:
+        """Expire every access token, as if an hour had passed."""
+        requests.post(f"{self.url}/__emulator__/expire-tokens", timeout=30).raise_for_status()
+        self.forget_token()
+
     def reset(self) -> None:
         """Restore the seeded data and zero the counters."""
         requests.post(f"{self.url}/__emulator__/reset", timeout=60).raise_for_status()

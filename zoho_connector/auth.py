@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import requests
 
 from zoho_connector.errors import ZohoAuthError
+from zoho_connector.token_cache import CachedToken, TokenCache
 
 #: Refresh this long before Zoho's expiry (at most a tenth of the token's life), so no call
 #: leaves with a dying token.
@@ -41,9 +42,10 @@ class AccessToken:
         timeout: Seconds to wait for the token endpoint.
         verify: TLS verification (``requests``' ``verify``).
         cert: Client certificate (``requests``' ``cert``).
+        cache: Where tokens are kept between processes (none: in this process only).
     """
 
-    _shared: ClassVar[dict[tuple[str, str, str], AccessToken]] = {}
+    _shared: ClassVar[dict[str, AccessToken]] = {}
     _shared_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(
@@ -56,8 +58,11 @@ class AccessToken:
         timeout: float = 60,
         verify: bool | str | None = None,
         cert: Any = None,
+        cache: TokenCache | None = None,
     ) -> None:
         self.accounts_url = accounts_url.rstrip("/")
+        self._key = _key(self.accounts_url, client_id, client_secret, refresh_token)
+        self._cache = cache
         self._client_id = client_id
         self._client_secret = client_secret
         self._refresh_token = refresh_token
@@ -79,14 +84,8 @@ class AccessToken:
         refresh_token: str,
         **options: Any,
     ) -> AccessToken:
-        """The process-wide token of these credentials, created on first use.
-
-        Keyed by every credential (hashed): a client with a mistyped secret gets a token of
-        its own, which fails, and never borrows another client's good one.
-        """
-        secret = f"{client_id}\0{client_secret}\0{refresh_token}"
-        digest = hashlib.sha256(secret.encode()).hexdigest()
-        key = (accounts_url.rstrip("/"), client_id, digest)
+        """The process-wide token of these credentials, created on first use."""
+        key = _key(accounts_url.rstrip("/"), client_id, client_secret, refresh_token)
         with cls._shared_lock:
             token = cls._shared.get(key)
             if token is None:
@@ -105,6 +104,10 @@ class AccessToken:
         """
         with self._lock:
             if self._value is None or time.monotonic() >= self._refresh_at:
+                cached = self._cache.load(self._key) if self._cache else None
+                if cached is not None and cached.seconds_left() > EXPIRY_MARGIN:
+                    self._take(cached.value, cached.seconds_left(), cached.api_domain)
+                    return cached.value
                 return self._refresh()
             return self._value
 
@@ -113,6 +116,13 @@ class AccessToken:
         with self._lock:
             if self._value == rejected:
                 self._value = None
+            if self._cache is not None:
+                self._cache.discard(self._key, rejected)
+
+    def _take(self, value: str, seconds: float, api_domain: str | None) -> None:
+        self._value = value
+        self._refresh_at = time.monotonic() + seconds - min(EXPIRY_MARGIN, seconds / 10)
+        self.api_domain = api_domain
 
     def _refresh(self) -> str:
         form = {
@@ -155,8 +165,20 @@ class AccessToken:
             )
         # Zoho's legacy answers give expires_in in milliseconds beside expires_in_sec (§1.2).
         seconds = float(body.get("expires_in_sec") or body.get("expires_in") or 3600)
-        self._value = str(body["access_token"])
-        self._refresh_at = time.monotonic() + seconds - min(EXPIRY_MARGIN, seconds / 10)
-        self.api_domain = body.get("api_domain")
+        value = str(body["access_token"])
+        self._take(value, seconds, body.get("api_domain"))
         self.refreshes += 1
-        return self._value
+        if self._cache is not None:
+            expires_at = time.time() + seconds
+            self._cache.store(self._key, CachedToken(value, expires_at, self.api_domain))
+        return value
+
+
+def _key(accounts_url: str, client_id: str, client_secret: str, refresh_token: str) -> str:
+    """A name for a set of credentials that reveals none of them.
+
+    Every credential is in it: a client with a mistyped secret gets a token of its own, which
+    fails, and never borrows another client's good one.
+    """
+    secret = f"{accounts_url}\0{client_id}\0{client_secret}\0{refresh_token}"
+    return hashlib.sha256(secret.encode()).hexdigest()

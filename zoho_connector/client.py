@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     import polars as pl
     import requests
 
+    from zoho_connector.token_cache import TokenCache
+
 _log = logging.getLogger("zoho_connector")
 
 
@@ -49,6 +51,8 @@ class ZohoClient(abc.ABC):
         cert: Client certificate for ``requests``.
         headers: Headers every call carries.
         cost: The API credits an answered call spent (see :class:`HttpStack`).
+        token_cache: A folder where access tokens outlive the process (a
+            :class:`~zoho_connector.token_cache.TokenCache`); none by default.
     """
 
     def __init__(
@@ -66,6 +70,7 @@ class ZohoClient(abc.ABC):
         cert: Any = None,
         headers: dict[str, str] | None = None,
         cost: Cost | None = None,
+        token_cache: TokenCache | None = None,
     ) -> None:
         for name, value in (
             ("client_id", client_id),
@@ -86,6 +91,7 @@ class ZohoClient(abc.ABC):
             timeout=timeout,
             verify=verify,
             cert=cert,
+            cache=token_cache,
         )
         self.http = HttpStack(
             self.token,

@@ -9,6 +9,8 @@ from singer_sdk import typing as th
 from zoho_connector.crm import ZohoCRM
 from zoho_connector.data_centers import DATA_CENTERS, data_center
 from zoho_connector.desk import ZohoDesk
+from zoho_connector.errors import ZohoInputError
+from zoho_connector.token_cache import TokenCache
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -79,6 +81,15 @@ CONNECTION_PROPERTIES = th.PropertiesList(
         description="The Zoho CRM API version.",
     ),
     th.Property(
+        "token_cache",
+        th.BooleanType(nullable=False),
+        default=True,
+        title="Token Cache",
+        description="Keep the access token (an hour's life) in an owner-only file under "
+        "~/.cache/zoho-singer, so that runs in a row reuse it: Zoho refreshes at most ten "
+        "tokens per ten minutes.",
+    ),
+    th.Property(
         "verify_tls",
         th.BooleanType(nullable=False),
         default=True,
@@ -99,6 +110,7 @@ PROGRESS_PROPERTY = th.Property(
 
 def crm_client(config: Mapping[str, Any], **options: Any) -> ZohoCRM:
     """A connected ZohoCRM for a tap or target config."""
+    _require(config, "client_id", "client_secret", "refresh_token")
     region = data_center(config.get("data_center") or "us")
     return ZohoCRM(
         config["client_id"],
@@ -108,12 +120,14 @@ def crm_client(config: Mapping[str, Any], **options: Any) -> ZohoCRM:
         account_url=config.get("accounts_url") or region.accounts_url,
         api_version=config.get("api_version") or "v8",
         verify=config.get("verify_tls", True),
+        token_cache=_token_cache(config),
         **options,
     )
 
 
 def desk_client(config: Mapping[str, Any], **options: Any) -> ZohoDesk:
     """A connected ZohoDesk for a tap or target config (``desk_org_id`` must be set)."""
+    _require(config, "client_id", "client_secret", "refresh_token", "desk_org_id")
     region = data_center(config.get("data_center") or "us")
     return ZohoDesk(
         config["client_id"],
@@ -123,5 +137,25 @@ def desk_client(config: Mapping[str, Any], **options: Any) -> ZohoDesk:
         url=config.get("desk_url") or region.desk_url,
         account_url=config.get("accounts_url") or region.accounts_url,
         verify=config.get("verify_tls", True),
+        token_cache=_token_cache(config),
         **options,
     )
+
+
+def _token_cache(config: Mapping[str, Any]) -> TokenCache | None:
+    return TokenCache.default() if config.get("token_cache", True) else None
+
+
+def _require(config: Mapping[str, Any], *names: str) -> None:
+    """Fail with every missing setting named, not on a bare KeyError.
+
+    Discovery runs without the SDK's config validation: ``meltano select`` outside the
+    environment holding the credentials, say.
+
+    Raises:
+        ZohoInputError: Some are missing.
+    """
+    missing = [name for name in names if not config.get(name)]
+    if missing:
+        msg = f"missing setting{'s' if len(missing) > 1 else ''}: {', '.join(missing)}"
+        raise ZohoInputError(msg)

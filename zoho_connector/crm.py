@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
     import requests
 
+    from zoho_connector.token_cache import TokenCache
+
 DEFAULT_URL = DATA_CENTERS["us"].crm_url
 DEFAULT_ACCOUNTS = DATA_CENTERS["us"].accounts_url
 #: At most 100 records per write call (zoho-crm-api.md §8).
@@ -62,6 +64,8 @@ class ZohoCRM(ZohoClient):
         cert: Client certificate for ``requests``.
         data_center: ``us``, ``eu``, ``in``, ``au``, ``cn``, ``jp``, ``ca`` or ``sa``: sets
             ``url`` and ``account_url`` unless they are given.
+        token_cache: A folder where access tokens outlive the process (see
+            :mod:`zoho_connector.token_cache`); none by default.
     """
 
     def __init__(
@@ -81,6 +85,7 @@ class ZohoCRM(ZohoClient):
         cert: Any = None,
         *,
         data_center: str | None = None,
+        token_cache: TokenCache | None = None,
     ) -> None:
         explicit_url = url != DEFAULT_URL
         if data_center is not None:
@@ -104,6 +109,7 @@ class ZohoCRM(ZohoClient):
             verify=verify,
             cert=cert,
             cost=crm_credits,
+            token_cache=token_cache,
         )
         self.api_version = api_version
         self.n_rows_read = n_rows_read

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     import polars as pl
     import requests
 
+    from zoho_connector.token_cache import TokenCache
+
 DEFAULT_URL = DATA_CENTERS["us"].desk_url
 DEFAULT_ACCOUNTS = DATA_CENTERS["us"].accounts_url
 #: Modules searchable by modified time, and the id key of their ``moveToTrash`` (§7).
@@ -74,6 +76,8 @@ class ZohoDesk(ZohoClient):
         cert: Client certificate for ``requests``.
         data_center: Sets ``url`` and ``account_url`` unless they are given.
         search_from_cap: The largest ``from`` the portal's search accepts.
+        token_cache: A folder where access tokens outlive the process (see
+            :mod:`zoho_connector.token_cache`); none by default.
     """
 
     def __init__(
@@ -94,6 +98,7 @@ class ZohoDesk(ZohoClient):
         *,
         data_center: str | None = None,
         search_from_cap: int = desk_reader.SEARCH_FROM_CAP,
+        token_cache: TokenCache | None = None,
     ) -> None:
         if data_center is not None:
             region = find_data_center(data_center)
@@ -118,6 +123,7 @@ class ZohoDesk(ZohoClient):
             cert=cert,
             headers={"orgId": str(org_id)},
             cost=desk_credits,
+            token_cache=token_cache,
         )
         self.org_id = str(org_id)
         self.n_rows_read = n_rows_read

@@ -152,6 +152,34 @@ def test_secrets_stay_out_of_the_output(
         assert secret not in text
 
 
+def test_runs_in_a_row_share_one_access_token(
+    emulator: Emulator, catalog: dict[str, Any], tmp_path: Path
+) -> None:
+    """Zoho refreshes ten tokens per ten minutes: a Meltano run is two processes."""
+    cache = tmp_path / "cache" / "zoho-singer"  # XDG_CACHE_HOME is the test's own
+    chosen = selecting(catalog, "crm_price_tiers")
+    before = emulator.stats()["token_refreshes"]
+    for _ in range(3):
+        assert run_tap(tmp_path, tap_config(emulator), catalog=chosen).returncode == 0
+    assert emulator.stats()["token_refreshes"] == before + 1
+    (kept,) = cache.glob("*.json")
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert cache.stat().st_mode & 0o777 == 0o700
+    text = kept.read_text()
+    assert emulator.client_secret not in text
+    assert emulator.refresh_token not in text
+    assert emulator.client_id not in kept.name
+
+    emulator.expire_tokens()  # the cached token is refused: refreshed once, cached again
+    assert run_tap(tmp_path, tap_config(emulator), catalog=chosen).returncode == 0
+    assert emulator.stats()["token_refreshes"] == before + 2
+
+    off = tap_config(emulator, token_cache=False)
+    for _ in range(2):
+        assert run_tap(tmp_path, off, catalog=chosen).returncode == 0
+    assert emulator.stats()["token_refreshes"] == before + 4
+
+
 # -- full and incremental syncs ------------------------------------------------------------
 
 
@@ -207,6 +235,7 @@ def test_incremental_sync_reads_only_what_changed(
     gone = [r for r in changed if r.get("_sdc_deleted_at")]
     assert {r["id"] for r in gone} == set(removed)
     assert all(set(r) == {"id", "Modified_Time", "_sdc_deleted_at"} for r in gone)
+    assert all(r["_sdc_deleted_at"].endswith("+00:00") for r in gone)  # in UTC, as the rest
     assert len(records) - len(changed) < 20  # just the ties at the bookmark
     later = second.final_state["bookmarks"]["crm_accounts"]["replication_key_value"]
     assert later > bookmark
@@ -371,3 +400,11 @@ def test_about_documents_every_setting() -> None:
         "include_deletes",
     ):
         assert f"| {setting} |" in done.stdout, setting
+
+
+def test_missing_credentials_are_named(tmp_path: Path) -> None:
+    """Discovery runs without the SDK's config validation: the tap names what is missing."""
+    run = run_tap(tmp_path, {"data_center": "eu"}, discover=True)
+    assert run.returncode != 0
+    assert "missing settings: client_id, client_secret, refresh_token" in run.stderr
+    assert "KeyError" not in run.stderr
