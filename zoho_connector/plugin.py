@@ -25,6 +25,8 @@ class ZohoPlugin:
     or when it fails.
     """
 
+    #: The distribution both plugins ship in: the SDK reads their version from it.
+    package_name = "zoho-singer"
     config: Mapping[str, Any]
     logger: logging.Logger
     _summarized = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
 from typing import Any
 
 import pytest
@@ -79,6 +80,12 @@ def test_every_setting_is_declared_as_the_plugin_describes_it(
             assert entry["kind"] == "date_iso8601", setting
     assert plugin(kind, name)["settings_group_validation"] == [schema["required"]]
     assert set(plugin(kind, name)["capabilities"]) == set(described["capabilities"])
+
+
+@pytest.mark.parametrize("package", ["tap_zoho", "target_zoho"])
+def test_the_version_is_the_distribution_s(package: str) -> None:
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert about(package)["version"] == version
 
 
 def test_the_emulator_environment_holds_the_emulators_defaults() -> None:
