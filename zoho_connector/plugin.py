@@ -26,7 +26,7 @@ class ZohoPlugin:
     """
 
     #: The distribution both plugins ship in: the SDK reads their version from it.
-    package_name = "zoho-singer"
+    package_name: str | None = "zoho-singer"
     config: Mapping[str, Any]
     logger: logging.Logger
     _summarized = False
