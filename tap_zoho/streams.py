@@ -13,10 +13,10 @@ import heapq
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from singer_sdk import Stream, singerlib
-from singer_sdk import typing as th
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
+from tap_zoho.fixed_schemas import ORG, USERS
 from tap_zoho.schema import DELETED_AT
 from zoho_connector import crm_reader
 from zoho_connector.errors import ZohoError
@@ -245,30 +245,12 @@ def _merged(
     return heapq.merge(records, deletions, key=lambda row: parse_datetime(row[MODIFIED_TIME]))
 
 
-_REFERENCE = th.ObjectType(th.Property("id", th.StringType), th.Property("name", th.StringType))
-
-
 class CrmUsersStream(ZohoStream):
     """``crm_users``: the org's users, every type."""
 
     name = "crm_users"
     primary_keys: ClassVar[list[str]] = ["id"]
-    schema = th.PropertiesList(
-        th.Property("id", th.StringType(nullable=False), required=True),
-        th.Property("zuid", th.StringType),
-        th.Property("full_name", th.StringType),
-        th.Property("first_name", th.StringType),
-        th.Property("last_name", th.StringType),
-        th.Property("email", th.StringType),
-        th.Property("status", th.StringType),
-        th.Property("confirm", th.BooleanType),
-        th.Property("role", _REFERENCE),
-        th.Property("profile", _REFERENCE),
-        th.Property("time_zone", th.StringType),
-        th.Property("locale", th.StringType),
-        th.Property("created_time", th.DateTimeType),
-        th.Property("Modified_Time", th.DateTimeType),
-    ).to_dict()
+    schema = USERS
 
     @override
     def read(self, context: Context | None) -> Iterable[dict[str, Any]]:
@@ -280,20 +262,7 @@ class CrmOrgStream(ZohoStream):
 
     name = "crm_org"
     primary_keys: ClassVar[list[str]] = ["id"]
-    schema = th.PropertiesList(
-        th.Property("id", th.StringType(nullable=False), required=True),
-        th.Property("company_name", th.StringType),
-        th.Property("domain_name", th.StringType),
-        th.Property("zgid", th.StringType),
-        th.Property("primary_email", th.StringType),
-        th.Property("type", th.StringType),
-        th.Property("time_zone", th.StringType),
-        th.Property("country_code", th.StringType),
-        th.Property("iso_code", th.StringType),
-        th.Property("currency", th.StringType),
-        th.Property("mc_status", th.BooleanType),
-        th.Property("created_time", th.DateTimeType),
-    ).to_dict()
+    schema = ORG
 
     @override
     def read(self, context: Context | None) -> Iterable[dict[str, Any]]:

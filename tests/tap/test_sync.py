@@ -333,9 +333,15 @@ def test_users_and_org(emulator: Emulator, catalog: dict[str, Any], tmp_path: Pa
         tmp_path, tap_config(emulator), catalog=selecting(catalog, "crm_users", "crm_org")
     )
     users = run.records("crm_users")
-    assert len(users) == len(emulator.crm("GET", "users").json()["users"])
+    served = emulator.crm("GET", "users").json()["users"]
+    assert [user["id"] for user in users] == [user["id"] for user in served]
+    assert [set(user) for user in users] == [set(user) for user in served]  # no key dropped
     assert all(user["id"] and user["email"] for user in users)
-    assert run.records("crm_org")[0]["time_zone"] == "America/Los_Angeles"
+    org = run.records("crm_org")[0]
+    assert set(org) == set(emulator.crm("GET", "org").json()["org"][0])
+    assert org["time_zone"] == "America/Los_Angeles"
+    assert org["license_details"]["paid"] is True
+    assert "not found in catalog schema" not in run.stderr
 
 
 def test_an_interrupted_sync_resumes_from_its_last_state(
