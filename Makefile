@@ -51,6 +51,7 @@ demo: install
 
 bench: install
 	$(BIN)/python benchmarks/tap_sync.py --stream crm_leads --sizes 20000,100000
+	$(BIN)/python benchmarks/subforms.py
 
 clean:
 	rm -rf $(VENV) $(PLUGINS) .meltano .mypy_cache .ruff_cache .pytest_cache

@@ -56,7 +56,7 @@ def _baseline(url: str, token: str, module: str, fields: str) -> int:
             query = {**query, "page_token": body["info"]["next_page_token"]}
 
 
-def _measure(command: list[str]) -> tuple[float, float]:
+def measure(command: list[str]) -> tuple[float, float]:
     """Run a child process; its wall time in seconds and peak RSS in MiB."""
     started = time.perf_counter()
     with Path(os.devnull).open("w") as sink:
@@ -116,11 +116,11 @@ def run(records: int, stream: str, workdir: Path) -> dict[str, Any]:
         # Warm the emulator's sort order, so neither side pays for it.
         _baseline(banner.url, _token(banner), module, "Modified_Time")
         requests.post(f"{banner.url}/__emulator__/reset", timeout=60)
-        tap_time, tap_rss = _measure([*tap, "--catalog", str(workdir / "catalog.json")])
+        tap_time, tap_rss = measure([*tap, "--catalog", str(workdir / "catalog.json")])
         tap_calls = requests.get(stats_url, timeout=30).json()["requests"]
         requests.post(f"{banner.url}/__emulator__/reset", timeout=60)
         base = [sys.executable, __file__, "baseline", banner.url, _token(banner), module]
-        base_time, base_rss = _measure([*base, ",".join(fields[:50])])
+        base_time, base_rss = measure([*base, ",".join(fields[:50])])
         base_calls = requests.get(stats_url, timeout=30).json()["requests"]
         count = requests.get(
             f"{banner.url}/crm/v8/{module}/actions/count",

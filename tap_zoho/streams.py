@@ -204,15 +204,17 @@ class CrmModuleStream(ZohoStream):
 
         Zoho returns subforms and multi-select lookups only with a single record
         (zoho-crm-api.md §2): when the catalog selects one (they are not selected by default),
-        each record costs one more call.
+        each record costs one more call; a page's calls go ``n_concurrent`` at a time.
         """
         for page in pages:
-            for record in page:
-                absent = [name for name in fields if name not in record]
-                if absent:
-                    full = self.crm.retrieve(self.module_name, record["id"]) or {}
-                    record.update({name: full.get(name) for name in absent})
-                yield record
+            partial = [record for record in page if any(name not in record for name in fields)]
+            ids = [record["id"] for record in partial]
+            fulls = self.crm.retrieve_many(self.module_name, ids)
+            for record, full in zip(partial, fulls, strict=True):
+                record.update(
+                    {name: (full or {}).get(name) for name in fields if name not in record}
+                )
+            yield from page
 
     @override
     def post_process(self, row: dict[str, Any], context: Context | None = None) -> dict[str, Any]:

@@ -24,7 +24,11 @@ from tap_zoho.desk_streams import (
     DeskTicketsStream,
 )
 from tap_zoho.streams import CrmModuleStream, CrmOrgStream, CrmUsersStream
-from zoho_connector.config import CONNECTION_PROPERTIES, PROGRESS_PROPERTY
+from zoho_connector.config import (
+    CONCURRENCY_PROPERTY,
+    CONNECTION_PROPERTIES,
+    PROGRESS_PROPERTY,
+)
 from zoho_connector.crm_reader import MAX_PER_PAGE
 from zoho_connector.plugin import ZohoPlugin
 
@@ -80,6 +84,7 @@ class TapZoho(ZohoPlugin, Tap):
             title="Include Deletes",
             description="Emit records deleted since the bookmark as {id, _sdc_deleted_at}.",
         ),
+        CONCURRENCY_PROPERTY,
         PROGRESS_PROPERTY,
     ).to_dict()
 

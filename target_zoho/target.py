@@ -12,7 +12,11 @@ from typing_extensions import override
 
 from target_zoho.routes import STREAMS_PROPERTY, route_of
 from target_zoho.sinks import MAX_BATCH, ReadOnlyStreamSink, ZohoSink
-from zoho_connector.config import CONNECTION_PROPERTIES, PROGRESS_PROPERTY
+from zoho_connector.config import (
+    CONCURRENCY_PROPERTY,
+    CONNECTION_PROPERTIES,
+    PROGRESS_PROPERTY,
+)
 from zoho_connector.plugin import ZohoPlugin
 
 if TYPE_CHECKING:
@@ -41,13 +45,7 @@ class TargetZoho(ZohoPlugin, Target):
             title="Batch Size",
             description=f"Records per write call, 1 to {MAX_BATCH}.",
         ),
-        th.Property(
-            "n_concurrent",
-            th.IntegerType(nullable=False, minimum=1),
-            default=4,
-            title="Concurrent Calls",
-            description="Write calls in flight at once (Zoho's limit is per org).",
-        ),
+        CONCURRENCY_PROPERTY,
         th.Property(
             "rejects_path",
             th.StringType(nullable=True),
@@ -96,5 +94,5 @@ class TargetZoho(ZohoPlugin, Target):
 
     @override
     def client_options(self) -> dict[str, Any]:
-        """Results come per record (nothing raised), calls ``n_concurrent`` at a time."""
-        return {"die_on_error": False, "n_concurrent": int(self.config.get("n_concurrent", 4))}
+        """Results come per record: nothing raised."""
+        return {**super().client_options(), "die_on_error": False}

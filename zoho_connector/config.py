@@ -98,6 +98,14 @@ CONNECTION_PROPERTIES = th.PropertiesList(
     ),
 )
 
+CONCURRENCY_PROPERTY = th.Property(
+    "n_concurrent",
+    th.IntegerType(nullable=False, minimum=1),
+    default=4,
+    title="Concurrent Calls",
+    description="API calls in flight at once, at most (Zoho's concurrency limit is per org): "
+    "the target's write batches, the tap's single-record reads of subforms.",
+)
 PROGRESS_PROPERTY = th.Property(
     "progress_seconds",
     th.NumberType(nullable=False, minimum=0),

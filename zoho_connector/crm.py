@@ -29,6 +29,7 @@ from zoho_connector.load import (
     RowResult,
     to_wire,
 )
+from zoho_connector.usage import in_parallel
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -365,6 +366,12 @@ class ZohoCRM(ZohoClient):
         """One record with every field (subforms and multi-select lookups too), or None."""
         body = self.request("GET", f"{self.module(module)['api_name']}/{id}")
         return body["data"][0] if body and body.get("data") else None
+
+    def retrieve_many(self, module: str, ids: Sequence[str]) -> list[dict[str, Any] | None]:
+        """:meth:`retrieve` of each id, in order, ``n_concurrent`` calls in flight."""
+        return in_parallel(
+            lambda record_id: self.retrieve(module, record_id), ids, self.n_concurrent
+        )
 
     def count(self, module: str, filter: Sequence[Any] | None = None) -> int:
         """How many records match (converted Leads and records awaiting approval included).

@@ -32,8 +32,8 @@ class ZohoPlugin:
     _summarized = False
 
     def client_options(self) -> dict[str, Any]:
-        """Options of both clients (``die_on_error``, ``n_concurrent``...)."""
-        return {}
+        """Options of both clients: ``n_concurrent`` calls in flight at most."""
+        return {"n_concurrent": int(self.config.get("n_concurrent", 4))}
 
     @functools.cached_property
     def crm(self) -> ZohoCRM:

@@ -1,12 +1,14 @@
 """API usage per stream: calls made and Zoho API credits spent, counted where they happen.
 
 A caller names what its calls are for with ``usage_scope("crm_leads")``; every call made
-inside (threads started through ``run_batches`` too) is counted under that name. A generator
+inside (threads started through :func:`in_parallel` or ``run_batches`` too) is counted under
+that name. A generator
 reads through :func:`scoped`, so that the scope holds only while it computes an item.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import contextvars
 import dataclasses
@@ -14,9 +16,10 @@ import threading
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 _SCOPE: contextvars.ContextVar[str] = contextvars.ContextVar("zoho_usage_scope", default="")
 
@@ -81,3 +84,19 @@ def scoped(name: str, items: Iterable[T]) -> Iterator[T]:
             except StopIteration:
                 return
         yield item
+
+
+def in_parallel(function: Callable[[T], R], items: Sequence[T], n_concurrent: int) -> list[R]:
+    """``function`` of every item, in order, ``n_concurrent`` at a time.
+
+    Each call runs in a copy of the caller's context, so its API calls count for the caller's
+    scope. The first error is raised once the calls already running end; the rest never start.
+    """
+    workers = max(1, min(n_concurrent, len(items)))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(contextvars.copy_context().run, function, item) for item in items]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            pool.shutdown(cancel_futures=True)
+            raise

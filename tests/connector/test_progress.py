@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+import time
+
+import pytest
 
 from zoho_connector.errors import ZohoError
 from zoho_connector.progress import Progress, run_summary
-from zoho_connector.usage import Ledger, Usage, usage_scope
-
-if TYPE_CHECKING:
-    import pytest
+from zoho_connector.usage import Ledger, Usage, in_parallel, usage_scope
 
 LOGGER = logging.getLogger("progress-test")
 
@@ -86,6 +85,35 @@ def test_the_ledger_counts_by_scope() -> None:
     assert ledger.of("crm_leads") == Usage(2, 4)
     assert ledger.of("crm_notes") == Usage(1, 0)
     assert ledger.total() == Usage(4, 5)
+
+
+def test_calls_in_parallel_keep_their_order_and_count_for_the_caller() -> None:
+    ledger = Ledger()
+
+    def call(number: int) -> int:
+        ledger.record(calls=1)
+        time.sleep(0.01)
+        return number * 2
+
+    with usage_scope("crm_leads"):
+        assert in_parallel(call, list(range(20)), 4) == [n * 2 for n in range(20)]
+    assert ledger.of("crm_leads") == Usage(20, 0)
+    assert ledger.of("") == Usage(0, 0)
+
+
+def test_the_first_error_in_parallel_is_raised_and_the_rest_never_start() -> None:
+    started: list[int] = []
+
+    def call(number: int) -> int:
+        started.append(number)
+        if number == 0:
+            raise ZohoError("INVALID_TOKEN", "no")
+        time.sleep(0.05)
+        return number
+
+    with pytest.raises(ZohoError, match="INVALID_TOKEN"):
+        in_parallel(call, list(range(100)), 2)
+    assert len(started) < 10
 
 
 def test_the_run_summary_adds_the_streams_up() -> None:

@@ -7,6 +7,7 @@ import copy
 import datetime as dt
 import json
 import math
+import re
 import subprocess
 import sys
 from typing import TYPE_CHECKING, Any
@@ -294,16 +295,27 @@ def test_subforms_come_when_selected(
     emulator: Emulator, catalog: dict[str, Any], tmp_path: Path
 ) -> None:
     selected = selecting(catalog, "crm_service_visits", crm_service_visits=["Visit_Items"])
-    config = tap_config(emulator, include_deletes=False, crm_modules=["Service_Visits"])
-    emulator.configure(concurrency=0)
+    config = tap_config(
+        emulator, include_deletes=False, crm_modules=["Service_Visits"], n_concurrent=3
+    )
+    emulator.configure(concurrency=0, latency_ms=5)
     run = run_tap(tmp_path, config, catalog=selected)
     assert run.returncode == 0, run.stderr
     records = run.records("crm_service_visits")
     with_items = [r for r in records if r["Visit_Items"]]
     assert with_items
     assert all(item["Parent_Id"]["id"] == r["id"] for r in with_items for item in r["Visit_Items"])
-    singles = emulator.stats()["by_endpoint"]["GET /crm/{version}/{module}/{record_id}"]
+    stats = emulator.stats()
+    singles = stats["by_endpoint"]["GET /crm/{version}/{module}/{record_id}"]
     assert singles == len(records)  # one call a record: why they are not selected by default
+    assert stats["max_in_flight"] == 3  # n_concurrent of them at a time
+    pages = stats["by_endpoint"]["GET /crm/{version}/{module}"]
+    summary = re.search(
+        r"Summary: crm_service_visits: [\d,]+ records read, ([\d,]+) API", run.stderr
+    )
+    assert summary, run.stderr
+    # The threads' calls count for the stream (its metadata calls too).
+    assert pages + singles <= int(summary[1].replace(",", "")) <= stats["requests"]
 
 
 def test_module_without_modified_time_is_full_table(
