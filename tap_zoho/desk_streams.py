@@ -9,6 +9,7 @@ counters say it has any.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -133,6 +134,14 @@ class DeskTicketChildStream(DeskStream):
         if not self._schema_written:
             self._schema_written = True
             super()._write_schema_message()
+
+    @override
+    def log(self, message: str, *args: Any, level: int = logging.INFO, **kwargs: Any) -> None:
+        # A child syncs once a ticket: the SDK's "Beginning sync" would come thousands of
+        # times a run, so its informational lines go to DEBUG.
+        super().log(
+            message, *args, level=logging.DEBUG if level == logging.INFO else level, **kwargs
+        )
 
     @override
     def read(self, context: Context | None) -> Iterable[dict[str, Any]]:

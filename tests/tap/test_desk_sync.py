@@ -132,6 +132,8 @@ def test_incremental_run_reads_changes_and_their_children(
     # One SCHEMA a stream, not one a ticket: targets flush on SCHEMA.
     schemas = [m["stream"] for m in first.messages if m["type"] == "SCHEMA"]
     assert sorted(schemas) == ["desk_contacts", "desk_ticket_threads", "desk_tickets"]
+    assert "Beginning sync of 'desk_ticket_threads'" not in first.stderr  # not once a ticket
+    assert "Beginning sync of 'desk_tickets'" in first.stderr
     bookmark = first.final_state["bookmarks"]["desk_tickets"]["replication_key_value"]
     with_threads = [t for t in first.records("desk_tickets") if int(t["threadCount"])][:2]
     for ticket in with_threads:
