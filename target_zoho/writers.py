@@ -126,6 +126,15 @@ class CrmWriter(Writer):
         return self.payloads.build(record)
 
     @override
+    def _prepare(self, action: str, record: Mapping[str, Any]) -> dict[str, Any] | RowResult:
+        # Zoho inserts an upsert with no value to match on: every rerun would add a copy.
+        prepared = super()._prepare(action, record)
+        key = self.route.sync_key
+        if action == "upsert" and key and isinstance(prepared, dict) and not prepared.get(key):
+            return _missing(key, action)
+        return prepared
+
+    @override
     def _sender(self, action: str) -> Sender:
         module, triggers = self.module, self.route.triggers
 

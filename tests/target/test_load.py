@@ -411,6 +411,15 @@ def test_bad_input_fails_clearly(destination: Emulator, tmp_path: Path) -> None:
     )
     assert update.returncode != 0
     assert "MANDATORY_NOT_FOUND" in update.stderr
+    for _ in range(2):  # no Email to match on: rejected, not inserted again at each run
+        keyless = run_target(
+            tmp_path,
+            {**config, "streams": {"people": PEOPLE}},
+            load_people([{"email": None, "last": "Nobody"}]),
+        )
+        assert keyless.returncode != 0
+        assert "MANDATORY_NOT_FOUND: a record to upsert needs Email" in keyless.stderr
+    assert coql(destination, "select id from Contacts where Last_Name = 'Nobody'") == []
     malformed = subprocess.run(
         [
             sys.executable,
