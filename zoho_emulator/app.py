@@ -107,8 +107,12 @@ async def _unexpected(request: Request, error: Exception) -> Response:
 
 
 async def _http_error(request: Request, error: Exception) -> Response:
+    """A path no route serves (outside /crm and /api/v1): Zoho's 404 (or 405) as JSON."""
     assert isinstance(error, HTTPException)
-    return await _unknown_url(request.app.router.routes)(request)
+    try:
+        return await _unknown_url(request.app.router.routes)(request)
+    except (CrmError, DeskError) as zoho_error:
+        return zoho_error.response()
 
 
 def create_app(settings: Settings) -> Starlette:

@@ -131,6 +131,10 @@ def test_unknown_module_and_version(emulator: Emulator) -> None:
     wrong_method = emulator.crm("PATCH", "Leads")
     assert wrong_method.status_code == 400
     assert wrong_method.json()["code"] == "INVALID_REQUEST_METHOD"
+    for path in ("/nothing", "/wrongpath/oauth/v2/token"):  # a mistyped host path: no 500
+        stray = requests.post(f"{emulator.url}{path}", timeout=30)
+        assert stray.status_code == 404, stray.text
+        assert stray.json()["code"] == "INVALID_URL_PATTERN"
 
 
 def test_restricted_module_is_forbidden(emulator: Emulator) -> None:
