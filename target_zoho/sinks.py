@@ -13,15 +13,18 @@ import json
 import threading
 from typing import TYPE_CHECKING, Any
 
+from singer_sdk.exceptions import InvalidRecord
 from singer_sdk.sinks import BatchSink
+from singer_sdk.sinks.core import JSONSchemaValidator
 from typing_extensions import override
 
-from target_zoho.routes import route_of
+from target_zoho.routes import RouteError, route_of
 from target_zoho.writers import CrmWriter, DeskWriter, Writer
+from zoho_connector.errors import ZohoInputError
 from zoho_connector.usage import usage_scope
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from target_zoho.target import TargetZoho
     from zoho_connector.load import RowResult
@@ -32,6 +35,32 @@ _REJECTS_LOCK = threading.Lock()
 
 class LoadFailedError(RuntimeError):
     """Records failed and ``allow_failures`` is off."""
+
+
+class NamingValidator(JSONSchemaValidator):
+    """The SDK's record validation, its errors naming the stream, the record and the field."""
+
+    def __init__(
+        self,
+        schema: dict[str, Any],
+        stream: str,
+        key_of: Callable[[Mapping[str, Any]], str],
+        *,
+        validate_formats: bool,
+    ) -> None:
+        super().__init__(schema, validate_formats=validate_formats)
+        self.stream = stream
+        self.key_of = key_of
+
+    @override
+    def validate(self, record: dict[str, Any]) -> None:
+        try:
+            super().validate(record)
+        except InvalidRecord as error:
+            path = getattr(error.__cause__, "absolute_path", ())  # jsonschema's ValidationError
+            field = "/".join(str(part) for part in path) or "(the record)"
+            msg = f"stream {self.stream} record {self.key_of(record)} field {field}: "
+            raise InvalidRecord(msg + error.error_message, record) from error
 
 
 class ZohoSink(BatchSink):
@@ -55,12 +84,27 @@ class ZohoSink(BatchSink):
         batch_size = int(self.config.get("batch_size") or MAX_BATCH)
         n_concurrent = int(self.config.get("n_concurrent") or 4)
         self.writer: Writer
-        if route.product == "crm":
-            self.writer = CrmWriter(target.crm, route, batch_size, n_concurrent)
-        else:
-            self.writer = DeskWriter(target.desk, route, batch_size, n_concurrent)
+        try:
+            if route.product == "crm":
+                self.writer = CrmWriter(target.crm, route, batch_size, n_concurrent)
+            else:
+                self.writer = DeskWriter(target.desk, route, batch_size, n_concurrent)
+        except ZohoInputError as error:  # an unknown module
+            msg = f"stream {self.stream_name!r}: {error}"
+            raise RouteError(msg) from error
         # One progress a stream: a new SCHEMA makes a new sink, not a new count.
         self.progress = target.progress(self.stream_name, "written", self.logger)
+
+    @override
+    def get_validator(self) -> JSONSchemaValidator | None:
+        if not self.validate_schema:
+            return None
+        return NamingValidator(
+            self.schema,
+            self.stream_name,
+            lambda record: route_of(self.stream_name, self.config).key_of(record),
+            validate_formats=self.validate_field_string_format,
+        )
 
     @property
     @override
@@ -117,7 +161,12 @@ class ZohoSink(BatchSink):
             "details": result.details,
         }
         with _REJECTS_LOCK, open(path, "a", encoding="utf-8") as rejects:
-            rejects.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+            rejects.write(json.dumps(line, ensure_ascii=False, default=_as_sent) + "\n")
+
+
+def _as_sent(value: Any) -> str:
+    """A value the SDK parsed (a datetime...) as the text it came as: ISO 8601."""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 class ReadOnlyStreamSink(BatchSink):

@@ -388,22 +388,40 @@ def test_bad_input_fails_clearly(destination: Emulator, tmp_path: Path) -> None:
         ],
     )
     assert wrong_type.returncode != 0
-    assert "people" in wrong_type.stderr
-    assert "not a number" in wrong_type.stderr
+    assert (
+        "stream people record Email x@example.test field last: 'not a number' is not of type"
+        in wrong_type.stderr
+    )
+    unknown_module = run_target(
+        tmp_path,
+        {**config, "streams": {"people": {**PEOPLE, "module": "Peoplez"}}},
+        load_people(people(1)),
+    )
+    assert unknown_module.returncode != 0
+    assert "stream 'people': unknown Zoho CRM module 'Peoplez'" in unknown_module.stderr
     no_field = run_target(
         tmp_path,
         {**config, "allow_failures": True, "rejects_path": str(tmp_path / "r.jsonl")},
         [
             schema_message(
-                "crm_leads", {"id": {"type": "string"}, "Nope": {"type": "string"}}, ["id"]
+                "crm_leads",
+                {
+                    "id": {"type": "string"},
+                    "Nope": {"type": "string"},
+                    "Modified_Time": {"type": "string", "format": "date-time"},
+                },
+                ["id"],
             ),
-            record_message("crm_leads", {"id": "1", "Nope": "lost?"}),
+            record_message(
+                "crm_leads", {"id": "1", "Nope": "lost?", "Modified_Time": "2024-12-08T08:03:47Z"}
+            ),
         ],
     )
     assert no_field.returncode == 0
     reject = json.loads((tmp_path / "r.jsonl").read_text())
     assert reject["code"] == "INVALID_INPUT"
     assert reject["details"] == {"field": "Nope"}
+    assert reject["record"]["Modified_Time"] == "2024-12-08T08:03:47+00:00"  # ISO, as sent
     update = run_target(
         tmp_path,
         {**config, "streams": {"people": {**PEOPLE, "action": "update"}}},
