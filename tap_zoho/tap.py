@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import (
     CapabilitiesEnum,
     PluginCapabilities,
@@ -30,6 +31,7 @@ from zoho_connector.config import (
     PROGRESS_PROPERTY,
 )
 from zoho_connector.crm_reader import MAX_PER_PAGE
+from zoho_connector.formats import parse_datetime
 from zoho_connector.plugin import ZohoPlugin
 
 if TYPE_CHECKING:
@@ -87,6 +89,20 @@ class TapZoho(ZohoPlugin, Tap):
         CONCURRENCY_PROPERTY,
         PROGRESS_PROPERTY,
     ).to_dict()
+
+    @override
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        """The SDK's checks, and ``start_date`` as a datetime (JSON Schema's format is not)."""
+        errors = super()._validate_config(raise_errors=raise_errors)
+        start = self.config.get("start_date")
+        try:
+            if start:
+                parse_datetime(start)
+        except (TypeError, ValueError):
+            errors.append(f"start_date {start!r} is no ISO 8601 datetime (2026-01-31T00:00:00Z)")
+            if raise_errors:
+                raise ConfigValidationError("Config validation failed", errors=errors) from None
+        return errors
 
     def _given_entries(self, prefix: str) -> list[dict[str, Any]] | None:
         """The input catalog's module entries of a product, or None without a catalog."""

@@ -426,3 +426,11 @@ def test_missing_credentials_are_named(tmp_path: Path) -> None:
     assert run.returncode != 0
     assert "missing settings: client_id, client_secret, refresh_token" in run.stderr
     assert "KeyError" not in run.stderr
+
+
+def test_a_start_date_that_is_no_datetime_is_named(tmp_path: Path) -> None:
+    config = {"client_id": "a", "client_secret": "b", "refresh_token": "c"}
+    run = run_tap(tmp_path, {**config, "start_date": "yesterday"})
+    assert run.returncode != 0
+    assert "start_date 'yesterday' is no ISO 8601 datetime" in run.stderr
+    assert "Traceback" not in run.stderr
