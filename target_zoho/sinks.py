@@ -74,13 +74,13 @@ class ZohoSink(BatchSink):
         key_properties: Sequence[str] | None,
     ) -> None:
         self.zoho = target
+        self.route = route_of(stream_name, target.config)  # an unknown stream fails at SCHEMA
         super().__init__(target, stream_name, schema, key_properties)
 
     @override
     def setup(self) -> None:
-        """Route the stream and connect its writer: an unknown stream fails here, at SCHEMA."""
-        target = self.zoho
-        route = route_of(self.stream_name, self.config)
+        """Connect the stream's writer: an unknown module fails here, at SCHEMA."""
+        target, route = self.zoho, self.route
         batch_size = int(self.config.get("batch_size") or MAX_BATCH)
         n_concurrent = int(self.config.get("n_concurrent") or 4)
         self.writer: Writer
@@ -102,7 +102,7 @@ class ZohoSink(BatchSink):
         return NamingValidator(
             self.schema,
             self.stream_name,
-            lambda record: route_of(self.stream_name, self.config).key_of(record),
+            self.route.key_of,
             validate_formats=self.validate_field_string_format,
         )
 
@@ -148,7 +148,7 @@ class ZohoSink(BatchSink):
             raise LoadFailedError(msg)
 
     def _reject(self, record: dict[str, Any], result: RowResult) -> None:
-        key = self.writer.route.key_of(record)
+        key = self.route.key_of(record)
         self.logger.warning("Stream %s record %s failed: %s", self.stream_name, key, result.message)
         path = self.config.get("rejects_path")
         if not path:

@@ -17,6 +17,7 @@ from typing_extensions import override
 
 from target_zoho.payloads import CrmPayloads, DeskPayloads, PayloadError
 from zoho_connector.conditions import query_condition
+from zoho_connector.desk import field_value
 from zoho_connector.errors import ZohoError, ZohoInputError
 from zoho_connector.load import RowResult, run_batches
 
@@ -88,9 +89,16 @@ class Writer(abc.ABC):
         key = self.route.sync_key
         if action == "update" and not payload.get("id"):
             return _missing("id", action)
-        if action == "delete" and not payload.get("id") and not (key and payload.get(key)):
+        if action == "delete" and not payload.get("id") and not (key and self.value(payload, key)):
             return _missing(f"id or {key}" if key else "id", action)
+        # Zoho CRM inserts an upsert with no value to match on: every rerun would add a copy.
+        if action == "upsert" and key and self.value(payload, key) in (None, ""):
+            return _missing(key, action)
         return payload
+
+    def value(self, payload: Mapping[str, Any], field: str) -> Any:
+        """A payload's value of a field."""
+        return payload.get(field)
 
     def left_out(self) -> set[str]:
         """Keys records brought that the writes left out since the last call (and forget them)."""
@@ -124,15 +132,6 @@ class CrmWriter(Writer):
     @override
     def _payload(self, record: Mapping[str, Any]) -> dict[str, Any]:
         return self.payloads.build(record)
-
-    @override
-    def _prepare(self, action: str, record: Mapping[str, Any]) -> dict[str, Any] | RowResult:
-        # Zoho inserts an upsert with no value to match on: every rerun would add a copy.
-        prepared = super()._prepare(action, record)
-        key = self.route.sync_key
-        if action == "upsert" and key and isinstance(prepared, dict) and not prepared.get(key):
-            return _missing(key, action)
-        return prepared
 
     @override
     def _sender(self, action: str) -> Sender:
@@ -222,6 +221,10 @@ class DeskWriter(Writer):
         return self.payloads.build(record)
 
     @override
+    def value(self, payload: Mapping[str, Any], field: str) -> Any:
+        return field_value(payload, field)
+
+    @override
     def left_out(self) -> set[str]:
         keys = set(self.payloads.left_out)
         self.payloads.left_out.clear()
@@ -249,7 +252,7 @@ class DeskWriter(Writer):
         results: list[RowResult] = []
         for row in rows:
             try:
-                record_id = row.get("id") or self._id_by_key(str(row[key or "id"]))
+                record_id = row.get("id") or self._id_by_key(str(self.value(row, key or "id")))
                 self.desk.delete(self.module, str(record_id))
             except (ZohoError, ZohoInputError, KeyError) as error:
                 results.append(RowResult.failed(error))

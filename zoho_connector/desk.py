@@ -336,11 +336,7 @@ class ZohoDesk(ZohoClient):
     def _integrate_one(
         self, module: str, record: Mapping[str, Any], sync_key: str
     ) -> dict[str, Any] | None:
-        value = (
-            record.get(sync_key)
-            if not sync_key.startswith("cf_")
-            else (record.get("cf") or {}).get(sync_key)
-        )
+        value = field_value(record, sync_key)
         if value in (None, ""):
             msg = f"the record has no {sync_key} to match on"
             raise ZohoInputError(msg)
@@ -375,7 +371,7 @@ class ZohoDesk(ZohoClient):
             self._call, module, params, from_cap=self.search_from_cap
         )
         for page in pages:
-            found += [row for row in page if _field_value(row, field) == value]
+            found += [row for row in page if field_value(row, field) == value]
         return found
 
     @override
@@ -427,7 +423,8 @@ def _module(name: str) -> str:
     raise ZohoInputError(msg)
 
 
-def _field_value(row: Mapping[str, Any], field: str) -> Any:
+def field_value(row: Mapping[str, Any], field: str) -> Any:
+    """A Desk record's value of a field; custom ``cf_`` fields sit under ``cf``."""
     if field.startswith("cf_"):
         return (row.get("cf") or {}).get(field)
     return row.get(field)
