@@ -15,6 +15,7 @@ import polars as pl
 from typing_extensions import override
 
 from zoho_connector import crm_reader
+from zoho_connector import fields as zoho_fields
 from zoho_connector.client import ZohoClient
 from zoho_connector.conditions import Condition, query_condition
 from zoho_connector.data_centers import DATA_CENTERS, DataCenter
@@ -42,8 +43,6 @@ DEFAULT_URL = DATA_CENTERS["us"].crm_url
 DEFAULT_ACCOUNTS = DATA_CENTERS["us"].accounts_url
 #: At most 100 records per write call (zoho-crm-api.md §8).
 MAX_WRITE = 100
-#: Field types whose values are ``{"name", "id"}`` objects (owners add ``email``, §3.1).
-_LOOKUP_TYPES = frozenset({"lookup", "ownerlookup", "userlookup", "layout", "multi_module_lookup"})
 
 
 class ZohoCRM(ZohoClient):
@@ -192,7 +191,7 @@ class ZohoCRM(ZohoClient):
             return [
                 name
                 for name, field in known.items()
-                if name != "id" and field.get("data_type") not in ("subform", "multiselectlookup")
+                if name != "id" and zoho_fields.in_lists(field)
             ]
         unknown = [name for name in fields if name not in known and name != "id"]
         if unknown:
@@ -351,12 +350,13 @@ class ZohoCRM(ZohoClient):
 
     def _empty_frame(self, module: str, fields: Sequence[str] | None) -> pl.DataFrame:
         """No records, but the columns a read of them would have had: ``id``, ``Owner.id``..."""
-        kinds = {field["api_name"]: field.get("data_type") for field in self.fields(module)}
+        known = {field["api_name"]: field for field in self.fields(module)}
         columns: dict[str, Any] = {"id": pl.String}
         for name in self._field_names(module, fields):
-            kind = kinds.get(name)
-            if kind in _LOOKUP_TYPES:
-                keys = ("name", "id", "email") if kind == "ownerlookup" else ("name", "id")
+            field = known.get(name, {})
+            if zoho_fields.kind(field) == zoho_fields.LOOKUP:
+                owner = field.get("data_type") == "ownerlookup"
+                keys = ("name", "id", "email") if owner else ("name", "id")
                 columns.update({f"{name}.{key}": pl.String for key in keys})
             else:
                 columns[name] = pl.Null
@@ -474,16 +474,8 @@ class ZohoCRM(ZohoClient):
         if action in (Action.CREATE, Action.UPDATE, Action.INTEGRATE):
             self._check_fields(module, {key for row in rows for key in row})
 
-    @staticmethod
-    def query_condition(
-        field: str,
-        operator: str,
-        value: Any,
-        format: str = "text",
-        utc: bool = True,
-    ) -> list[Condition]:
-        """A list holding one Zoho criteria condition (see :func:`query_condition`)."""
-        return query_condition(field, operator, value, format, utc)
+    #: :func:`~zoho_connector.conditions.query_condition`, as the issue's API names it.
+    query_condition = staticmethod(query_condition)
 
     # -- internals -----------------------------------------------------------------------
 
