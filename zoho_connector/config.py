@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from singer_sdk import typing as th
 
 from zoho_connector.crm import ZohoCRM
-from zoho_connector.data_centers import DATA_CENTERS, data_center
+from zoho_connector.data_centers import DATA_CENTERS
 from zoho_connector.desk import ZohoDesk
 from zoho_connector.errors import ZohoInputError
 from zoho_connector.token_cache import TokenCache
@@ -119,16 +119,12 @@ PROGRESS_PROPERTY = th.Property(
 def crm_client(config: Mapping[str, Any], **options: Any) -> ZohoCRM:
     """A connected ZohoCRM for a tap or target config."""
     _require(config, "client_id", "client_secret", "refresh_token")
-    region = data_center(config.get("data_center") or "us")
     return ZohoCRM(
         config["client_id"],
         config["client_secret"],
         config["refresh_token"],
-        url=config.get("crm_url") or region.crm_url,
-        account_url=config.get("accounts_url") or region.accounts_url,
         api_version=config.get("api_version") or "v8",
-        verify=config.get("verify_tls", True),
-        token_cache=_token_cache(config),
+        **_connection(config, "crm_url"),
         **options,
     )
 
@@ -136,18 +132,29 @@ def crm_client(config: Mapping[str, Any], **options: Any) -> ZohoCRM:
 def desk_client(config: Mapping[str, Any], **options: Any) -> ZohoDesk:
     """A connected ZohoDesk for a tap or target config (``desk_org_id`` must be set)."""
     _require(config, "client_id", "client_secret", "refresh_token", "desk_org_id")
-    region = data_center(config.get("data_center") or "us")
     return ZohoDesk(
         config["client_id"],
         config["client_secret"],
         config["refresh_token"],
         config["desk_org_id"],
-        url=config.get("desk_url") or region.desk_url,
-        account_url=config.get("accounts_url") or region.accounts_url,
-        verify=config.get("verify_tls", True),
-        token_cache=_token_cache(config),
+        **_connection(config, "desk_url"),
         **options,
     )
+
+
+def _connection(config: Mapping[str, Any], url_setting: str) -> dict[str, Any]:
+    """A client's data center, host overrides, TLS and token cache options.
+
+    Only the hosts set are passed: the CRM client follows the token's ``api_domain`` unless
+    its host is given.
+    """
+    hosts = {"url": config.get(url_setting), "account_url": config.get("accounts_url")}
+    return {
+        "data_center": config.get("data_center") or "us",
+        **{name: host for name, host in hosts.items() if host},
+        "verify": config.get("verify_tls", True),
+        "token_cache": _token_cache(config),
+    }
 
 
 def _token_cache(config: Mapping[str, Any]) -> TokenCache | None:

@@ -47,6 +47,7 @@ from zoho_connector import (
     ZohoRateLimitError,
     query_condition,
 )
+from zoho_connector.config import crm_client
 from zoho_connector.formats import parse_datetime
 from zoho_connector.frames import to_frame
 from zoho_connector.http import RetryPolicy
@@ -259,6 +260,19 @@ def test_data_center_and_version(emulator: Emulator) -> None:
         data_center="EU",
     )
     assert explicit.api_root == f"{emulator.url}/crm/v7"  # v7 unless told
+    # A tap's or target's config: the token's api_domain wins in every data center, unless
+    # crm_url is set.
+    config = {
+        "client_id": emulator.client_id,
+        "client_secret": emulator.client_secret,
+        "refresh_token": emulator.refresh_token,
+        "accounts_url": emulator.url,
+        "data_center": "eu",
+        "token_cache": False,
+    }
+    assert crm_client(config).url == emulator.url
+    given = emulator.url.replace("127.0.0.1", "localhost")
+    assert crm_client({**config, "crm_url": given}).url == given
     assert explicit.read("Leads", fields=["Last_Name"], limit=3).height == 3
     emulator.reset()
     with pytest.raises(ValueError, match=r"unknown Zoho data center 'mars'; expected one of: us"):
