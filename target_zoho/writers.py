@@ -19,7 +19,7 @@ from target_zoho.payloads import CrmPayloads, DeskPayloads, PayloadError
 from zoho_connector.conditions import query_condition
 from zoho_connector.desk import field_value
 from zoho_connector.errors import ZohoError, ZohoInputError
-from zoho_connector.load import RowResult, run_batches
+from zoho_connector.load import RowResult, in_input_order, run_batches
 
 if TYPE_CHECKING:
     from target_zoho.routes import Route
@@ -64,20 +64,16 @@ class Writer(abc.ABC):
         return "delete" if record.get(DELETED_AT) else self.route.action
 
     def _write_group(self, action: str, records: Sequence[Mapping[str, Any]]) -> list[RowResult]:
-        prepared: list[dict[str, Any] | RowResult] = [
-            self._prepare(action, record) for record in records
-        ]
-        ready = [item for item in prepared if isinstance(item, dict)]
-        sent = iter(
-            run_batches(
-                ready,
-                self._sender(action),
-                batch_size=self.batch_size,
-                n_concurrent=self.n_concurrent,
-                die_on_error=False,
-            )
+        prepared = [self._prepare(action, record) for record in records]
+        failures = {n: item for n, item in enumerate(prepared) if isinstance(item, RowResult)}
+        results = run_batches(
+            [item for item in prepared if isinstance(item, dict)],
+            self._sender(action),
+            batch_size=self.batch_size,
+            n_concurrent=self.n_concurrent,
+            die_on_error=False,
         )
-        return [item if isinstance(item, RowResult) else next(sent) for item in prepared]
+        return in_input_order(results, failures, len(records))
 
     def _prepare(self, action: str, record: Mapping[str, Any]) -> dict[str, Any] | RowResult:
         try:
@@ -254,7 +250,7 @@ class DeskWriter(Writer):
             try:
                 record_id = row.get("id") or self._id_by_key(str(self.value(row, key or "id")))
                 self.desk.delete(self.module, str(record_id))
-            except (ZohoError, ZohoInputError, KeyError) as error:
+            except (ZohoError, ZohoInputError) as error:
                 results.append(RowResult.failed(error))
             else:
                 results.append(RowResult(True, "SUCCESS: moved to the recycle bin", "SUCCESS"))

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from zoho_connector.errors import ZohoError
-from zoho_connector.formats import desk_datetime, parse_datetime
+from zoho_connector.formats import desk_datetime
 
 SEARCH_LIMIT = 100
 LIST_LIMIT = 100
@@ -140,9 +140,3 @@ def list_pages(
 
 def _rows(body: dict[str, Any] | None) -> list[dict[str, Any]]:
     return list((body or {}).get("data") or [])
-
-
-def modified_at(row: Mapping[str, Any]) -> dt.datetime | None:
-    """A Desk row's modifiedTime as an aware datetime."""
-    value = row.get("modifiedTime")
-    return parse_datetime(value) if value else None

@@ -145,9 +145,6 @@ class HttpStack:
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(10, n_concurrent))
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
-        self._count_lock = threading.Lock()
-        self.calls = 0
-        self.retries = 0
         self.ledger = Ledger()
         self._cost = cost or (lambda *_: 1)
 
@@ -250,14 +247,10 @@ class HttpStack:
                 limit - 1,
                 wait,
             )
-            with self._count_lock:
-                self.retries += 1
             time.sleep(wait)
 
     def _count(self) -> None:
         self.ledger.record(calls=1)
-        with self._count_lock:
-            self.calls += 1
 
     def _give_up(self, method: str, url: str, failure: str, attempts: int) -> None:
         message = f"{method} {_path(url)} still failing after {attempts} attempts: {failure}"
