@@ -84,7 +84,8 @@ class TapZoho(ZohoPlugin, Tap):
             th.BooleanType(nullable=False),
             default=True,
             title="Include Deletes",
-            description="Emit records deleted since the bookmark as {id, _sdc_deleted_at}.",
+            description="Emit records deleted since the bookmark as "
+            "{id, Modified_Time, _sdc_deleted_at}.",
         ),
         CONCURRENCY_PROPERTY,
         PROGRESS_PROPERTY,
