@@ -253,7 +253,7 @@ class ZohoCRM(ZohoClient):
             filter=_conditions(filter),
             per_page=per_page,
         )
-        return crm_reader.read_pages(self._call, read)
+        return crm_reader.read_pages(self.request, read)
 
     def scan(self, read: crm_reader.PageRead) -> Iterator[list[dict[str, Any]]]:
         """Pages of a read whose module and fields the caller already knows (from a catalog).
@@ -261,28 +261,31 @@ class ZohoCRM(ZohoClient):
         Unlike :meth:`pages`, nothing is checked against Zoho's metadata, so no metadata call
         is made: the tap runs its catalog this way.
         """
-        return crm_reader.read_pages(self._call, read)
+        return crm_reader.read_pages(self.request, read)
 
     def deleted(self, module: str, since: str | None = None) -> Iterator[dict[str, Any]]:
         """Records deleted (recycle bin and permanently) after ``since``, newest first (§9)."""
         headers = {"If-Modified-Since": crm_datetime(since)} if since else None
-        page = 1
-        while True:
-            params = {"type": "all", "page": page, "per_page": crm_reader.MAX_PER_PAGE}
-            body = self.request("GET", f"{module}/deleted", headers=headers, params=params)
-            yield from (body or {}).get("data") or []
-            if not (body or {}).get("info", {}).get("more_records"):
-                return
-            page += 1
+        return self._numbered(f"{module}/deleted", "data", {"type": "all"}, headers)
 
     def users(self) -> Iterator[dict[str, Any]]:
         """Every user of the org, of every type (§10.1)."""
+        return self._numbered("users", "users", {"type": "AllUsers"})
+
+    def _numbered(
+        self,
+        path: str,
+        key: str,
+        params: dict[str, str],
+        headers: dict[str, str] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """The ``key`` items of every page of a call paged by page number."""
         page = 1
         while True:
-            params = {"type": "AllUsers", "page": page, "per_page": crm_reader.MAX_PER_PAGE}
-            body = self.request("GET", "users", params=params)
-            yield from (body or {}).get("users") or []
-            if not (body or {}).get("info", {}).get("more_records"):
+            query = {**params, "page": page, "per_page": crm_reader.MAX_PER_PAGE}
+            body = self.request("GET", path, headers=headers, params=query) or {}
+            yield from body.get(key) or []
+            if not body.get("info", {}).get("more_records"):
                 return
             page += 1
 
@@ -386,7 +389,7 @@ class ZohoCRM(ZohoClient):
             body = self.request("GET", f"{name}/actions/count", params=params) or {}
             return int(body.get("count", 0))
         read = crm_reader.PageRead(module=name, fields=[], filter=conditions)
-        return sum(len(ids) for ids in crm_reader.matching_ids(self._call, read))
+        return sum(len(ids) for ids in crm_reader.matching_ids(self.request, read))
 
     # -- writing -------------------------------------------------------------------------
 
@@ -502,20 +505,6 @@ class ZohoCRM(ZohoClient):
         self._check_fields(module, {key for record in records for key in record})
         return [{key: to_wire(value) for key, value in record.items()} for record in records]
 
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Any = None,
-        json: Any = None,
-        headers: dict[str, str] | None = None,
-        idempotent: bool | None = None,
-    ) -> dict[str, Any] | None:
-        return self.request(
-            method, path, headers=headers, params=params, json=json, idempotent=idempotent
-        )
-
     def _write(
         self,
         method: str,
@@ -563,7 +552,7 @@ class ZohoCRM(ZohoClient):
         fields = self._field_names(module, None)
         read = crm_reader.PageRead(module=module, fields=fields)
         found = {
-            record["id"]: record for record in crm_reader.records_by_ids(self._call, read, ids)
+            record["id"]: record for record in crm_reader.records_by_ids(self.request, read, ids)
         }
         return [
             RowResult(True, _json(found[record_id]))

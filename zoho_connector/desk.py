@@ -7,6 +7,7 @@ updates or creates it (zoho-desk-api.md §7).
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -174,23 +175,26 @@ class ZohoDesk(ZohoClient):
             if filter or since or until:
                 msg = f"{name} cannot be filtered or read by modified time"
                 raise ZohoInputError(msg)
-            return desk_reader.list_pages(self._call, name, limit=limit)
+            return desk_reader.list_pages(self.request, name, limit=limit)
         read = desk_reader.SearchRead(
             name, since, until, dict(filter or {}), limit, self.search_from_cap
         )
-        return desk_reader.search_pages(self._call, read)
+        return desk_reader.search_pages(self.request, read)
 
     def children(self, ticket_id: str, kind: str) -> Iterator[list[dict[str, Any]]]:
         """A ticket's ``threads`` or ``comments``, page by page."""
         if kind not in ("threads", "comments"):
             msg = f"a ticket's children are threads or comments, not {kind!r}"
             raise ZohoInputError(msg)
-        return desk_reader.list_pages(self._call, f"tickets/{ticket_id}/{kind}")
+        return desk_reader.list_pages(self.request, f"tickets/{ticket_id}/{kind}")
 
     def records(self, module: str, **options: Any) -> Iterator[dict[str, Any]]:
-        """Every matching record, one at a time (options as :meth:`pages`)."""
-        for page in self.pages(module, **options):
-            yield from page
+        """Every matching record, one at a time (options as :meth:`pages`).
+
+        Raises:
+            ZohoInputError: At once, as :meth:`pages` does, not at the first record.
+        """
+        return itertools.chain.from_iterable(self.pages(module, **options))
 
     def read(
         self,
@@ -311,11 +315,6 @@ class ZohoDesk(ZohoClient):
 
     # -- internals -----------------------------------------------------------------------
 
-    def _call(
-        self, method: str, path: str, *, params: Any = None, json: Any = None
-    ) -> dict[str, Any] | None:
-        return self.request(method, path, params=params, json=json)
-
     def _each(
         self,
         data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
@@ -368,7 +367,7 @@ class ZohoDesk(ZohoClient):
             params = {f"{prefix}1": f"{field}:{value}"}
         found = []
         pages = desk_reader.search_matches(
-            self._call, module, params, from_cap=self.search_from_cap
+            self.request, module, params, from_cap=self.search_from_cap
         )
         for page in pages:
             found += [row for row in page if field_value(row, field) == value]

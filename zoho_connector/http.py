@@ -194,8 +194,9 @@ class HttpStack:
             request_headers = {"Authorization": f"Zoho-oauthtoken {token}", **(headers or {})}
             failure: str
             retry_after: float | None = None
+            throttled = False
             with self._slots:
-                self._count()
+                self.ledger.record(calls=1)
                 try:
                     response = self._session.request(
                         method,
@@ -231,12 +232,13 @@ class HttpStack:
                                 credits=self._cost(method, url, params, json, response)
                             )
                         return response
-                    if response.status_code == 429:
+                    throttled = response.status_code == 429
+                    if throttled:
                         self._slots.throttled()
                     failure = f"HTTP {response.status_code} {_error_code(response) or ''}".strip()
                     retry_after = _retry_after(response)
             if attempt >= limit:
-                self._give_up(method, url, failure, attempt)
+                self._give_up(method, url, failure, attempt, throttled=throttled)
             wait = self.retry.wait(attempt, retry_after)
             _log.warning(
                 "Zoho %s %s: %s; retry %d/%d in %.1fs",
@@ -249,12 +251,11 @@ class HttpStack:
             )
             time.sleep(wait)
 
-    def _count(self) -> None:
-        self.ledger.record(calls=1)
-
-    def _give_up(self, method: str, url: str, failure: str, attempts: int) -> None:
+    def _give_up(
+        self, method: str, url: str, failure: str, attempts: int, *, throttled: bool
+    ) -> None:
         message = f"{method} {_path(url)} still failing after {attempts} attempts: {failure}"
-        if "429" in failure:
+        if throttled:
             raise ZohoRateLimitError(
                 "TOO_MANY_REQUESTS",
                 message,

@@ -148,6 +148,8 @@ def test_retrieve_and_unknown_module(desk: ZohoDesk) -> None:
     assert desk.retrieve("tickets", "311000030999999999") is None
     with pytest.raises(ZohoInputError, match="unknown Zoho Desk module"):
         desk.read("spaceships")
+    with pytest.raises(ZohoInputError, match="unknown Zoho Desk module"):
+        desk.records("spaceships")  # at once, not at the first record
 
 
 def test_create_update_delete_integrate(desk: ZohoDesk, server: Emulator) -> None:
