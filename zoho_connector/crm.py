@@ -406,7 +406,7 @@ class ZohoCRM(ZohoClient):
         """
         name = self.module(module)["api_name"]
         records = self._checked(name, data)
-        return self._write("POST", name, {"data": records} | _trigger(trigger))
+        return self._raising(self._send(Action.CREATE, name, records, trigger=trigger))
 
     def update(
         self,
@@ -422,12 +422,12 @@ class ZohoCRM(ZohoClient):
         name = self.module(module)["api_name"]
         records = self._checked(name, data)
         if id is not None:
-            return self._write("PUT", f"{name}/{id}", {"data": records})
+            return self._raising(self.request("PUT", f"{name}/{id}", json={"data": records}))
         missing = [number for number, record in enumerate(records) if not record.get("id")]
         if missing:
             msg = f"update of {name}: record(s) {missing} carry no id"
             raise ZohoInputError(msg)
-        return self._write("PUT", name, {"data": records})
+        return self._raising(self._send(Action.UPDATE, name, records))
 
     def delete(self, module: str, id: str | Sequence[str]) -> dict[str, Any] | None:
         """Delete records by id (at most 100)."""
@@ -436,7 +436,7 @@ class ZohoCRM(ZohoClient):
             msg = f"delete takes 1 to {MAX_WRITE} ids, not {len(ids)}"
             raise ZohoInputError(msg)
         name = self.module(module)["api_name"]
-        return self._write("DELETE", name, None, params={"ids": ",".join(map(str, ids))})
+        return self._raising(self._send(Action.DELETE, name, [{"id": i} for i in ids]))
 
     def integrate(
         self,
@@ -454,12 +454,10 @@ class ZohoCRM(ZohoClient):
             ZohoInputError: Before any call: unknown module or field (sync keys too).
         """
         name = self.module(module)["api_name"]
-        body: dict[str, Any] = {"data": self._checked(name, data)}
-        if sync_key is not None:
-            keys = [sync_key] if isinstance(sync_key, str) else list(sync_key)
-            self._check_fields(name, keys)
-            body["duplicate_check_fields"] = keys
-        return self._write("POST", f"{name}/upsert", body | _trigger(trigger), idempotent=True)
+        records = self._checked(name, data)
+        keys = [sync_key] if isinstance(sync_key, str) else list(sync_key or [])
+        self._check_fields(name, keys)
+        return self._raising(self._send(Action.INTEGRATE, name, records, keys, trigger))
 
     @override
     def _load_target(
@@ -505,17 +503,31 @@ class ZohoCRM(ZohoClient):
         self._check_fields(module, {key for record in records for key in record})
         return [{key: to_wire(value) for key, value in record.items()} for record in records]
 
-    def _write(
+    def _send(
         self,
-        method: str,
-        path: str,
-        body: dict[str, Any] | None,
-        params: Any = None,
-        *,
-        idempotent: bool | None = None,
+        action: Action,
+        module: str,
+        rows: list[dict[str, Any]],
+        sync_keys: Sequence[str] = (),
+        trigger: Sequence[str] | None = None,
     ) -> dict[str, Any] | None:
-        """A write call; with ``die_on_error``, a failed record raises."""
-        answer = self.request(method, path, params=params, json=body, idempotent=idempotent)
+        """One write call of checked rows (at most 100); Zoho's answer, one entry a row.
+
+        An upsert without ``sync_keys`` matches on the module's default duplicate check.
+        """
+        if action == Action.DELETE:
+            ids = ",".join(str(row["id"]) for row in rows)
+            return self.request("DELETE", module, params={"ids": ids})
+        body = {"data": rows} | _trigger(trigger)
+        if action == Action.UPDATE:
+            return self.request("PUT", module, json=body)
+        if action == Action.INTEGRATE:
+            keys = {"duplicate_check_fields": list(sync_keys)} if sync_keys else {}
+            return self.request("POST", f"{module}/upsert", json=body | keys, idempotent=True)
+        return self.request("POST", module, json=body)
+
+    def _raising(self, answer: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Zoho's answer to a write; with ``die_on_error``, a failed record raises."""
         if self.die_on_error:
             for number, entry in enumerate((answer or {}).get("data") or []):
                 if entry.get("status") == "error":
@@ -533,16 +545,7 @@ class ZohoCRM(ZohoClient):
         def send(rows: list[dict[str, Any]]) -> list[RowResult]:
             if action == Action.RETRIEVE:
                 return self._retrieve_batch(module, rows)
-            if action == Action.DELETE:
-                ids = ",".join(str(row["id"]) for row in rows)
-                answer = self.request("DELETE", module, params={"ids": ids})
-            elif action == Action.UPDATE:
-                answer = self.request("PUT", module, json={"data": rows} | _trigger(trigger))
-            elif action == Action.INTEGRATE:
-                body = {"data": rows, "duplicate_check_fields": [sync_key]} | _trigger(trigger)
-                answer = self.request("POST", f"{module}/upsert", json=body, idempotent=True)
-            else:
-                answer = self.request("POST", module, json={"data": rows} | _trigger(trigger))
+            answer = self._send(action, module, rows, [sync_key], trigger)
             return [RowResult.from_zoho(entry) for entry in (answer or {}).get("data") or []]
 
         return send
