@@ -258,11 +258,11 @@ class DeskWriter(Writer):
 
     def _id_by_key(self, value: str) -> str:
         key = self.route.sync_key or "id"
-        matches = self.desk.find(self.module, key, value)
-        if len(matches) != 1:
-            msg = f"{len(matches)} {self.module} have {key} = {value!r}; deleting needs one"
-            raise ZohoError("NOT_FOUND" if not matches else "DUPLICATE_DATA", msg, {"field": key})
-        record_id: str = matches[0]["id"]
+        found = self.desk.find_one(self.module, key, value)
+        if found is None:
+            msg = f"no {self.module} record has {key} = {value!r}"
+            raise ZohoError("NOT_FOUND", msg, {"field": key})
+        record_id: str = found["id"]
         return record_id
 
 

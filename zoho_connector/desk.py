@@ -258,7 +258,7 @@ class ZohoDesk(ZohoClient):
     ) -> dict[str, Any] | None:
         """Create records, one call each; one result per record (the record on success)."""
         name = _module(module)
-        return self._each(data, lambda record: self.request("POST", name, json=dict(record)))
+        return self._each(data, lambda record: self._write_one(Action.CREATE, name, record))
 
     def update(
         self,
@@ -268,16 +268,7 @@ class ZohoDesk(ZohoClient):
     ) -> dict[str, Any] | None:
         """Update records by the ``id`` each carries (or ``id``), one ``PATCH`` each."""
         name = _module(module)
-
-        def patch(record: Mapping[str, Any]) -> dict[str, Any] | None:
-            target = id or record.get("id")
-            if not target:
-                msg = f"update of {name}: a record carries no id"
-                raise ZohoInputError(msg)
-            body = {key: value for key, value in record.items() if key != "id"}
-            return self.request("PATCH", f"{name}/{target}", json=body)
-
-        return self._each(data, patch)
+        return self._each(data, lambda record: self._patch(name, id or record.get("id"), record))
 
     def delete(self, module: str, id: str | Sequence[str]) -> dict[str, Any] | None:
         """Move records to the recycle bin (Desk has no DELETE for records)."""
@@ -339,19 +330,44 @@ class ZohoDesk(ZohoClient):
         if value in (None, ""):
             msg = f"the record has no {sync_key} to match on"
             raise ZohoInputError(msg)
-        body = {key: item for key, item in record.items() if key != "id"}
         if sync_key == "id":  # by id: read it (a 404 means create), no search needed
-            if self.retrieve(module, str(value)) is not None:
-                return self.request("PATCH", f"{module}/{value}", json=body)
-            return self.request("POST", module, json=body)
-        matches = self.find(module, sync_key, str(value))
+            found = self.retrieve(module, str(value))
+        else:
+            found = self.find_one(module, sync_key, str(value))
+        if found is not None:
+            return self._patch(module, found["id"], record)
+        return self.request("POST", module, json=_without_id(record))
+
+    def _patch(
+        self, module: str, record_id: str | None, record: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        if not record_id:
+            msg = f"update of {module}: a record carries no id"
+            raise ZohoInputError(msg)
+        return self.request("PATCH", f"{module}/{record_id}", json=_without_id(record))
+
+    def _write_one(
+        self, action: Action, module: str, record: Mapping[str, Any], sync_key: str = "id"
+    ) -> dict[str, Any] | None:
+        """One record created, updated (by its id) or integrated (on ``sync_key``)."""
+        if action == Action.UPDATE:
+            return self._patch(module, record.get("id"), record)
+        if action == Action.INTEGRATE:
+            return self._integrate_one(module, record, sync_key)
+        return self.request("POST", module, json=dict(record))
+
+    def find_one(self, module: str, field: str, value: str) -> dict[str, Any] | None:
+        """The one record whose ``field`` equals ``value``, or None.
+
+        Raises:
+            ZohoError: DUPLICATE_DATA when more than one has it.
+        """
+        matches = self.find(module, field, value)
         if len(matches) > 1:
             ids = ", ".join(match["id"] for match in matches[:5])
-            msg = f"{len(matches)} {module} have {sync_key} = {value!r} ({ids})"
-            raise ZohoError("DUPLICATE_DATA", msg, {"field": sync_key})
-        if matches:
-            return self.request("PATCH", f"{module}/{matches[0]['id']}", json=body)
-        return self.request("POST", module, json=body)
+            msg = f"{len(matches)} {module} have {field} = {value!r} ({ids})"
+            raise ZohoError("DUPLICATE_DATA", msg, {"field": field})
+        return matches[0] if matches else None
 
     def find(self, module: str, field: str, value: str) -> list[dict[str, Any]]:
         """Records whose ``field`` equals ``value`` exactly, by Desk search (§3.1)."""
@@ -395,13 +411,7 @@ class ZohoDesk(ZohoClient):
                 if found is None:
                     return RowResult(False, f"URL_NOT_FOUND: no {module} record {row['id']}")
                 return RowResult(True, json.dumps(found, ensure_ascii=False, sort_keys=True))
-            if action == Action.UPDATE:
-                body = {key: value for key, value in row.items() if key != "id"}
-                answer = self.request("PATCH", f"{module}/{row['id']}", json=body)
-            elif action == Action.INTEGRATE:
-                answer = self._integrate_one(module, row, sync_key)
-            else:
-                answer = self.request("POST", module, json=row)
+            answer = self._write_one(action, module, row, sync_key)
         except (ZohoError, ZohoInputError) as error:
             return RowResult.failed(error)
         record_id = (answer or {}).get("id")
@@ -427,6 +437,10 @@ def field_value(row: Mapping[str, Any], field: str) -> Any:
     if field.startswith("cf_"):
         return (row.get("cf") or {}).get(field)
     return row.get(field)
+
+
+def _without_id(record: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in record.items() if key != "id"}
 
 
 def _success(record: Mapping[str, Any]) -> dict[str, Any]:
