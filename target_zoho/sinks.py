@@ -81,14 +81,12 @@ class ZohoSink(BatchSink):
     def setup(self) -> None:
         """Connect the stream's writer: an unknown module fails here, at SCHEMA."""
         target, route = self.zoho, self.route
-        batch_size = int(self.config.get("batch_size") or MAX_BATCH)
-        n_concurrent = int(self.config.get("n_concurrent") or 4)
         self.writer: Writer
         try:
             if route.product == "crm":
-                self.writer = CrmWriter(target.crm, route, batch_size, n_concurrent)
+                self.writer = CrmWriter(target.crm, route)
             else:
-                self.writer = DeskWriter(target.desk, route, batch_size, n_concurrent)
+                self.writer = DeskWriter(target.desk, route)
         except ZohoInputError as error:  # an unknown module
             msg = f"stream {self.stream_name!r}: {error}"
             raise RouteError(msg) from error
@@ -110,8 +108,7 @@ class ZohoSink(BatchSink):
     @override
     def max_size(self) -> int:
         """Enough records for ``n_concurrent`` calls of ``batch_size`` at once."""
-        batch_size = int(self.config.get("batch_size") or MAX_BATCH)
-        return batch_size * int(self.config.get("n_concurrent") or 4)
+        return self.writer.batch_size * self.writer.n_concurrent
 
     @property
     @override

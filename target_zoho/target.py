@@ -94,5 +94,9 @@ class TargetZoho(ZohoPlugin, Target):
 
     @override
     def client_options(self) -> dict[str, Any]:
-        """Results come per record: nothing raised."""
-        return {**super().client_options(), "die_on_error": False}
+        """Write calls of ``batch_size`` records; results come per record, nothing raised."""
+        return {
+            **super().client_options(),
+            "n_rows_write": int(self.config.get("batch_size", MAX_BATCH)),
+            "die_on_error": False,
+        }

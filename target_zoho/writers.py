@@ -23,6 +23,7 @@ from zoho_connector.load import RowResult, in_input_order, run_batches
 
 if TYPE_CHECKING:
     from target_zoho.routes import Route
+    from zoho_connector.client import ZohoClient
     from zoho_connector.crm import ZohoCRM
     from zoho_connector.desk import ZohoDesk
 
@@ -37,17 +38,17 @@ class Writer(abc.ABC):
 
     Args:
         route: Where and how the stream is written.
-        batch_size: Records per write call.
-        n_concurrent: Calls in flight at once.
+        client: The client's ``n_rows_write`` sizes write calls, ``n_concurrent`` of them in
+            flight at once.
     """
 
     #: The module's name as Zoho spells it.
     module: str
 
-    def __init__(self, route: Route, batch_size: int, n_concurrent: int) -> None:
+    def __init__(self, route: Route, client: ZohoClient) -> None:
         self.route = route
-        self.batch_size = batch_size
-        self.n_concurrent = n_concurrent
+        self.batch_size = client.n_rows_write
+        self.n_concurrent = client.n_concurrent
 
     def write(self, records: Sequence[Mapping[str, Any]]) -> list[RowResult]:
         """Write records; one result per record, in order."""
@@ -115,12 +116,10 @@ class CrmWriter(Writer):
     Args:
         crm: The CRM client (``die_on_error`` off: results come per record).
         route: Where and how the stream is written.
-        batch_size: Records per write call.
-        n_concurrent: Calls in flight at once.
     """
 
-    def __init__(self, crm: ZohoCRM, route: Route, batch_size: int, n_concurrent: int) -> None:
-        super().__init__(route, batch_size, n_concurrent)
+    def __init__(self, crm: ZohoCRM, route: Route) -> None:
+        super().__init__(route, crm)
         self.crm = crm
         self.module = crm.module(route.module)["api_name"]
         self.payloads = CrmPayloads(self.module, crm.fields(self.module), route.renames)
@@ -202,12 +201,10 @@ class DeskWriter(Writer):
     Args:
         desk: The Desk client (``die_on_error`` off: results come per record).
         route: Where and how the stream is written.
-        batch_size: Records per batch of calls.
-        n_concurrent: Batches in flight at once.
     """
 
-    def __init__(self, desk: ZohoDesk, route: Route, batch_size: int, n_concurrent: int) -> None:
-        super().__init__(route, batch_size, n_concurrent)
+    def __init__(self, desk: ZohoDesk, route: Route) -> None:
+        super().__init__(route, desk)
         self.desk = desk
         self.module = route.module.lower()
         self.payloads = DeskPayloads(self.module, desk.fields(self.module), route.renames)

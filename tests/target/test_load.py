@@ -234,6 +234,13 @@ def test_a_thousand_upserts_with_five_percent_invalid(
     assert int(summary[2]) >= 100  # upserts cost a credit per 10 records (§14.1)
 
 
+def test_batch_size_sizes_the_write_calls(destination: Emulator, tmp_path: Path) -> None:
+    config = {**tap_config(destination), "streams": {"people": PEOPLE}, "batch_size": 50}
+    run = run_target(tmp_path, config, load_people(people(120)))
+    assert run.returncode == 0, run.stderr
+    assert destination.stats()["by_endpoint"]["POST /crm/{version}/{module}/upsert"] == 3
+
+
 def test_failures_fail_the_run_unless_allowed(destination: Emulator, tmp_path: Path) -> None:
     config = {**tap_config(destination), "streams": {"people": PEOPLE}}
     run = run_target(tmp_path, config, load_people(people(40, bad_every=20)))
