@@ -179,7 +179,14 @@ class ZohoDesk(ZohoClient):
         read = desk_reader.SearchRead(
             name, since, until, dict(filter or {}), limit, self.search_from_cap
         )
-        return desk_reader.search_pages(self.request, read)
+        return self._searched(read)
+
+    def _searched(self, read: desk_reader.SearchRead) -> Iterator[list[dict[str, Any]]]:
+        """A search's pages; a lower ``from`` cap it meets holds for the client's next ones."""
+        try:
+            yield from desk_reader.search_pages(self.request, read)
+        finally:
+            self.search_from_cap = min(self.search_from_cap, read.from_cap)
 
     def children(self, ticket_id: str, kind: str) -> Iterator[list[dict[str, Any]]]:
         """A ticket's ``threads`` or ``comments``, page by page."""

@@ -42,8 +42,7 @@ def client(server: Emulator, **options: Any) -> ZohoDesk:
         server.desk_org_id,
         url=server.url,
         account_url=server.url,
-        search_from_cap=FROM_CAP,
-        **options,
+        **{"search_from_cap": FROM_CAP, **options},
     )
 
 
@@ -98,6 +97,19 @@ def test_tickets_read_in_windows_past_the_from_cap(desk: ZohoDesk, server: Emula
     searches = server.stats()["by_endpoint"]["GET /api/v1/tickets/search"]
     assert searches > RECORDS / (FROM_CAP + 1)  # several windows were needed
     assert "cf.cf_serial_number" in frame.columns
+
+
+def test_a_lower_from_cap_is_learned_once(server: Emulator) -> None:
+    assuming = client(server, search_from_cap=FROM_CAP * 10)
+    first = assuming.read("tickets")
+    assert first.height == RECORDS
+    assert assuming.search_from_cap < FROM_CAP * 10
+    server.reset()
+    assert assuming.read("tickets").height == RECORDS
+    relearned = server.stats()["by_endpoint"]["GET /api/v1/tickets/search"]
+    server.reset()
+    assert client(server).read("tickets").height == RECORDS
+    assert relearned == server.stats()["by_endpoint"]["GET /api/v1/tickets/search"]
 
 
 def test_windows_keep_ties_at_their_edges(server: Emulator) -> None:
