@@ -20,7 +20,7 @@ from tap_zoho.fixed_schemas import ORG, USERS
 from tap_zoho.schema import DELETED_AT
 from zoho_connector import crm_reader
 from zoho_connector.errors import ZohoError
-from zoho_connector.formats import parse_datetime
+from zoho_connector.formats import crm_datetime, parse_datetime
 from zoho_connector.usage import scoped
 
 if TYPE_CHECKING:
@@ -224,7 +224,7 @@ class CrmModuleStream(ZohoStream):
         for name in self._datetimes:
             value = record.get(name)
             if value:
-                record[name] = parse_datetime(value).astimezone(dt.UTC).isoformat()
+                record[name] = crm_datetime(value, utc=True)
         return record
 
 
