@@ -262,10 +262,13 @@ def parse(response: requests.Response) -> dict[str, Any] | None:
         raise_for_error(response)
         msg = f"Zoho answered HTTP {response.status_code} with a body that is not JSON"
         raise ZohoError("INVALID_RESPONSE", msg, status=response.status_code) from None
-    if response.status_code >= 400 and not (
-        isinstance(body, dict) and isinstance(body.get("data"), list)
-    ):
+    if response.status_code >= 400 and not per_record(body):
         raise_for_error(response)
     if not isinstance(body, dict):
         return {"data": body}
     return body
+
+
+def per_record(body: Any) -> bool:
+    """Whether a body answers record by record (``{"data": [...]}``): a write's mixed results."""
+    return isinstance(body, dict) and isinstance(body.get("data"), list)

@@ -16,7 +16,7 @@ from typing_extensions import override
 
 from zoho_connector import crm_reader
 from zoho_connector import fields as zoho_fields
-from zoho_connector.client import ZohoClient
+from zoho_connector.client import ZohoClient, per_record
 from zoho_connector.conditions import Condition, query_condition
 from zoho_connector.data_centers import DATA_CENTERS, DataCenter
 from zoho_connector.data_centers import data_center as find_data_center
@@ -632,7 +632,6 @@ def crm_credits(method: str, url: str, params: Any, json: Any, response: request
 
 def _answered_per_record(response: requests.Response) -> bool:
     try:
-        body = response.json()
+        return per_record(response.json())
     except ValueError:
         return False
-    return isinstance(body, dict) and isinstance(body.get("data"), list)
