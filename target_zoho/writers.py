@@ -28,8 +28,6 @@ if TYPE_CHECKING:
     from zoho_connector.desk import ZohoDesk
 
 DELETED_AT = "_sdc_deleted_at"
-#: COQL's ``in`` takes at most 50 values (zoho-crm-api.md §6).
-_IN_LIMIT = 50
 Sender = Callable[[list[dict[str, Any]]], list[RowResult]]
 
 
@@ -170,15 +168,12 @@ class CrmWriter(Writer):
 
     def _ids_by_key(self, values: list[Any]) -> dict[str, str]:
         key = self.route.sync_key or "id"
-        found: dict[str, str] = {}
-        for start in range(0, len(values), _IN_LIMIT):
-            chunk = [str(value) for value in values[start : start + _IN_LIMIT]]
-            if not chunk:
-                continue
-            condition = query_condition(key, "in", chunk)
-            for record in self.crm.records(self.module, filter=condition, fields=[key]):
-                found[str(record[key])] = record["id"]
-        return found
+        if not values:
+            return {}
+        # One condition: COQL's 50-value cap on ``in`` is the core's to split (conditions.py).
+        condition = query_condition(key, "in", [str(value) for value in values])
+        records = self.crm.records(self.module, filter=condition, fields=[key])
+        return {str(record[key]): record["id"] for record in records}
 
 
 def _gone(entry: Mapping[str, Any]) -> RowResult:
