@@ -10,12 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from zoho_connector import fields as zoho_fields
+from zoho_connector.plugin import DELETED_AT
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-#: A deleted record comes as ``{"id", "Modified_Time", "_sdc_deleted_at"}``.
-DELETED_AT = "_sdc_deleted_at"
 _LOOKUP = {
     "type": ["object", "null"],
     "properties": {

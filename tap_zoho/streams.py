@@ -17,10 +17,10 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
 from tap_zoho.fixed_schemas import ORG, USERS
-from tap_zoho.schema import DELETED_AT
 from zoho_connector import crm_reader
 from zoho_connector.errors import ZohoError
 from zoho_connector.formats import crm_datetime, parse_datetime
+from zoho_connector.plugin import DELETED_AT
 from zoho_connector.usage import scoped
 
 if TYPE_CHECKING:

@@ -20,6 +20,7 @@ from zoho_connector.conditions import query_condition
 from zoho_connector.desk import field_value
 from zoho_connector.errors import ZohoError, ZohoInputError
 from zoho_connector.load import RowResult, in_input_order, run_batches
+from zoho_connector.plugin import DELETED_AT
 
 if TYPE_CHECKING:
     from target_zoho.routes import Route
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from zoho_connector.crm import ZohoCRM
     from zoho_connector.desk import ZohoDesk
 
-DELETED_AT = "_sdc_deleted_at"
 Sender = Callable[[list[dict[str, Any]]], list[RowResult]]
 
 

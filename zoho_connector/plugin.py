@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from zoho_connector.desk import ZohoDesk
 
 
+#: The Singer property marking a deleted record: tap-zoho emits it, target-zoho deletes on it.
+DELETED_AT = "_sdc_deleted_at"
+
+
 class ZohoPlugin:
     """Mixed into the tap and the target: shared clients, progress and summaries per stream.
 
