@@ -1,14 +1,18 @@
-"""Benchmark: tap-zoho syncing one large CRM module, next to a minimal baseline.
+"""Benchmark: tap-zoho's CPU path, syncing one CRM module next to a minimal baseline.
 
-For each module size it starts an emulator, then times two child processes reading the same
-module from it:
+For each module size it starts an emulator answering at once (no latency), then times child
+processes reading the same module from it:
 
-- ``tap``: ``tap-zoho`` with a catalog selecting only that stream, its output to /dev/null;
+- ``tap auto`` and ``tap rest``: ``tap-zoho`` with a catalog selecting only that stream
+  (``read_strategy`` auto, then rest), its output to /dev/null;
 - ``baseline``: the same Get Records pages fetched with plain ``requests`` and page tokens,
-  each record written as a JSON line to /dev/null (no Singer, no schema, no state).
+  each record written as a Singer RECORD line with orjson to /dev/null (no schema, no
+  state, no type handling).
 
-It reports records per second, the child's peak resident memory, and the API calls the
-emulator counted. Run it with ``make bench`` (or ``python benchmarks/tap_sync.py --help``).
+It reports records per second, the child's CPU time and peak resident memory, and the API
+calls the emulator counted. The emulator runs on the same machine: its time to make the
+records is in every side's wall time. Run it with ``make bench`` (or
+``python benchmarks/tap_sync.py --help``).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import orjson
 import requests
 
 from zoho_emulator.process import Banner, serve
@@ -35,29 +40,30 @@ STREAM_MODULES = {
 }
 
 
-def _baseline(url: str, token: str, module: str, fields: str) -> int:
+def _baseline(url: str, token: str, module: str, fields: str, stream: str) -> int:
     """Every page of a module with plain requests, records as JSON lines; how many."""
     session = requests.Session()
     session.headers["Authorization"] = f"Zoho-oauthtoken {token}"
     query = {"fields": fields, "sort_by": "Modified_Time", "sort_order": "asc"}
     query |= {"converted": "both", "approved": "both"}
     count = 0
-    with Path(os.devnull).open("w") as sink:
+    with Path(os.devnull).open("wb") as sink:
         while True:
             response = session.get(f"{url}/crm/v8/{module}", params=query, timeout=300)
             if response.status_code == 204:
                 return count
-            body = response.json()
+            body = orjson.loads(response.content)
             for record in body["data"]:
-                sink.write(json.dumps(record) + "\n")
+                message = {"type": "RECORD", "stream": stream, "record": record}
+                sink.write(orjson.dumps(message) + b"\n")
                 count += 1
             if not body["info"]["more_records"]:
                 return count
             query = {**query, "page_token": body["info"]["next_page_token"]}
 
 
-def measure(command: list[str]) -> tuple[float, float]:
-    """Run a child process; its wall time in seconds and peak RSS in MiB."""
+def measure(command: list[str]) -> tuple[float, float, float]:
+    """Run a child process; its wall time and CPU time in seconds, and peak RSS in MiB."""
     started = time.perf_counter()
     with Path(os.devnull).open("w") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.DEVNULL)
@@ -66,7 +72,7 @@ def measure(command: list[str]) -> tuple[float, float]:
     if os.waitstatus_to_exitcode(status) != 0:
         msg = f"{command[:3]} failed"
         raise RuntimeError(msg)
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def _token(banner: Banner) -> str:
@@ -82,8 +88,8 @@ def _token(banner: Banner) -> str:
     return token
 
 
-def run(records: int, stream: str, workdir: Path) -> dict[str, Any]:
-    """Both measurements for one module size."""
+def run(records: int, stream: str, workdir: Path) -> tuple[int, int, dict[str, dict[str, Any]]]:
+    """Every side's measurement for one module size: (records, fields, by side)."""
     module = STREAM_MODULES[stream]
     with serve("--records", str(records), "--concurrency", "0") as (banner, _):
         config = {
@@ -93,6 +99,7 @@ def run(records: int, stream: str, workdir: Path) -> dict[str, Any]:
             "accounts_url": banner.url,
             "crm_url": banner.url,
             "include_deletes": False,
+            "token_cache": False,
         }
         (workdir / "config.json").write_text(json.dumps(config))
         tap = [sys.executable, "-m", "tap_zoho", "--config", str(workdir / "config.json")]
@@ -112,63 +119,69 @@ def run(records: int, stream: str, workdir: Path) -> dict[str, Any]:
             if name not in ("id", "_sdc_deleted_at", "Visit_Items", "Related_Accounts")
         ]
         stats_url = f"{banner.url}/__emulator__/stats"
-        requests.post(f"{banner.url}/__emulator__/reset", timeout=60)
-        # Warm the emulator's sort order, so neither side pays for it.
-        _baseline(banner.url, _token(banner), module, "Modified_Time")
-        requests.post(f"{banner.url}/__emulator__/reset", timeout=60)
-        tap_time, tap_rss = measure([*tap, "--catalog", str(workdir / "catalog.json")])
-        tap_calls = requests.get(stats_url, timeout=30).json()["requests"]
-        requests.post(f"{banner.url}/__emulator__/reset", timeout=60)
-        base = [sys.executable, __file__, "baseline", banner.url, _token(banner), module]
-        base_time, base_rss = measure([*base, ",".join(fields[:50])])
-        base_calls = requests.get(stats_url, timeout=30).json()["requests"]
+        token = _token(banner)
         count = requests.get(
             f"{banner.url}/crm/v8/{module}/actions/count",
             params={"converted": "both", "approved": "both"},
-            headers={"Authorization": f"Zoho-oauthtoken {_token(banner)}"},
+            headers={"Authorization": f"Zoho-oauthtoken {token}"},
             timeout=60,
         ).json()["count"]
-    return {
-        "records": count,
-        "fields": len(fields),
-        "tap": {
-            "seconds": tap_time,
-            "records_per_s": count / tap_time,
-            "peak_mib": tap_rss,
-            "calls": tap_calls,
-        },
-        "baseline": {
-            "seconds": base_time,
-            "records_per_s": count / base_time,
-            "peak_mib": base_rss,
-            "calls": base_calls,
-        },
-    }
+        # Warm the emulator's sort order, so no side pays for it.
+        _baseline(banner.url, token, module, "Modified_Time", stream)
+        commands = {
+            "baseline": [
+                *(sys.executable, __file__, "baseline", banner.url, token, module),
+                *(",".join(fields[:50]), stream),
+            ],
+        }
+        for strategy in ("auto", "rest"):
+            (workdir / f"{strategy}.json").write_text(
+                json.dumps({**config, "read_strategy": strategy})
+            )
+            commands[f"tap {strategy}"] = [
+                *tap[:-1],
+                str(workdir / f"{strategy}.json"),
+                "--catalog",
+                str(workdir / "catalog.json"),
+            ]
+        sides: dict[str, dict[str, Any]] = {}
+        for side, command in commands.items():
+            requests.post(f"{banner.url}/__emulator__/reset", timeout=60)
+            seconds, cpu, peak = measure(command)
+            calls = requests.get(stats_url, timeout=30).json()["requests"]
+            sides[side] = {"seconds": seconds, "cpu": cpu, "peak_mib": peak, "calls": calls}
+    return count, len(fields), sides
 
 
 def main() -> None:
     """Parse arguments; run the benchmark (or, as a child, the baseline) and print a table."""
     if len(sys.argv) > 1 and sys.argv[1] == "baseline":
-        _baseline(*sys.argv[2:6])
+        _baseline(*sys.argv[2:7])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="20000,100000", help="module sizes, comma-separated")
-    parser.add_argument("--stream", default="crm_accounts", choices=sorted(STREAM_MODULES))
+    parser.add_argument("--stream", default="crm_leads", choices=sorted(STREAM_MODULES))
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
     print(f"stream: {args.stream}")
-    print("| records | fields | side | seconds | records/s | peak MiB | API calls |")
-    print("|---:|---:|---|---:|---:|---:|---:|")
+    print(
+        "| records | fields | side | seconds | records/s | x baseline | CPU s | CPU µs a record "
+        "| peak MiB | API calls |"
+    )
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as workdir:
         for size in (int(value) for value in args.sizes.split(",")):
-            result = run(size, args.stream, Path(workdir))
-            for side in ("tap", "baseline"):
-                row = result[side]
+            count, fields, sides = run(size, args.stream, Path(workdir))
+            base = count / sides["baseline"]["seconds"]
+            for side, row in sides.items():
+                rate = count / row["seconds"]
                 print(
-                    f"| {result['records']} | {result['fields']} | {side} | {row['seconds']:.1f} "
-                    f"| {row['records_per_s']:.0f} | {row['peak_mib']:.0f} | {row['calls']} |"
+                    f"| {count} | {fields} | {side} | {row['seconds']:.1f} | {rate:.0f} "
+                    f"| {rate / base:.2f} | {row['cpu']:.1f} | {1e6 * row['cpu'] / count:.0f} "
+                    f"| {row['peak_mib']:.0f} | {row['calls']} |",
+                    flush=True,
                 )
 
 

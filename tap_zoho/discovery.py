@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 from singer_sdk import singerlib
 
 from tap_zoho import desk_schema
+from tap_zoho.field_metadata import with_facts
 from tap_zoho.schema import module_schema
 from zoho_connector.desk import SEARCHABLE
 from zoho_connector.errors import ZohoError, ZohoInputError
-from zoho_connector.fields import in_lists
+from zoho_connector.fields import essentials, in_lists
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -71,8 +72,12 @@ def module_entry(module: str, fields: Sequence[Mapping[str, Any]]) -> dict[str, 
     replication_key = MODIFIED_TIME if MODIFIED_TIME in schema["properties"] else None
     metadata = _metadata(schema, replication_key, module)
     for field in fields:
+        breadcrumb = ("properties", str(field["api_name"]))
+        if breadcrumb not in metadata or field["api_name"] == "id":
+            continue
         if not in_lists(field):
-            metadata[("properties", str(field["api_name"]))].selected_by_default = False
+            metadata[breadcrumb].selected_by_default = False
+        metadata[breadcrumb] = with_facts(metadata[breadcrumb], essentials(field))
     return _entry(stream_name(module), schema, metadata, replication_key)
 
 

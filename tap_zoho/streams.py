@@ -8,23 +8,28 @@ so the bookmark moves forward through both.
 from __future__ import annotations
 
 import abc
+import dataclasses
 import datetime as dt
+import functools
 import heapq
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from singer_sdk import Stream, singerlib
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.singerlib import RecordMessage
 from typing_extensions import override
 
+from tap_zoho import field_metadata
 from tap_zoho.fixed_schemas import ORG, USERS
-from zoho_connector import crm_reader
-from zoho_connector.errors import ZohoError
+from zoho_connector import crm_read
+from zoho_connector.crm_read.bulk import Backfill
+from zoho_connector.errors import ZohoBudgetError, ZohoError
 from zoho_connector.formats import crm_datetime, parse_datetime
 from zoho_connector.plugin import DELETED_AT
 from zoho_connector.usage import scoped
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping
+    from collections.abc import Generator, Iterable, Iterator, Mapping
 
     from singer_sdk.helpers.types import Context
 
@@ -39,6 +44,11 @@ UNREADABLE = frozenset(
 )
 #: CRM property types whose values the tap rewrites: datetimes to UTC (comparable as text).
 _DATETIME = "date-time"
+#: Where a Bulk Read backfill in progress is kept in the stream's STATE.
+BACKFILL = "bulk_backfill"
+#: When the last run looked at the recycle bin (STATE), and the margin for clocks apart.
+DELETES_SEEN = "deletes_seen_at"
+DELETES_MARGIN = dt.timedelta(minutes=5)
 
 
 class ZohoStream(Stream):
@@ -72,6 +82,11 @@ class ZohoStream(Stream):
             for record in scoped(self.name, self.read(context)):
                 progress.add()
                 yield record
+        except ZohoBudgetError:
+            # Every record given is in the bookmark: its STATE lets the next run go on.
+            self._write_state_message()
+            self.zoho_tap.log_summaries(failed=True)
+            raise
         except Exception:
             self.zoho_tap.log_summaries(failed=True)
             raise
@@ -94,6 +109,12 @@ class ZohoStream(Stream):
 class CrmModuleStream(ZohoStream):
     """Every record of one CRM module, incremental on Modified_Time where it has one.
 
+    A read is served by Get Records, COQL or Bulk Read (``read_strategy``, see
+    :mod:`zoho_connector.crm_read`). A Bulk Read backfill gives records in Zoho's export
+    order: the bookmark waits until it is done, then is the first job's creation time, from
+    which the stream reads on in order, so nothing changed during the export is missed. Its
+    progress is in STATE (``bulk_backfill``), so a stopped backfill resumes where it was.
+
     Args:
         tap: The tap.
         catalog_entry: The stream's catalog entry (its root metadata's ``schema-name`` is the
@@ -108,9 +129,9 @@ class CrmModuleStream(ZohoStream):
         schema = dict(catalog_entry["schema"])
         root = _root_metadata(catalog_entry)
         self.module_name = str(root.get("schema-name") or catalog_entry.get("table_name") or "")
-        self._discovered_metadata = singerlib.MetadataMapping.from_iterable(
-            catalog_entry.get("metadata", [])
-        )
+        entries = catalog_entry.get("metadata", [])
+        self._discovered_metadata = singerlib.MetadataMapping.from_iterable(entries)
+        self._field_facts = field_metadata.facts_of(entries)
         if not self.module_name:
             msg = f"catalog entry {catalog_entry['tap_stream_id']} names no Zoho module"
             raise ValueError(msg)
@@ -120,6 +141,7 @@ class CrmModuleStream(ZohoStream):
         self._datetimes = [
             name for name, prop in schema["properties"].items() if prop.get("format") == _DATETIME
         ]
+        self._backfilling = False
 
     @property
     @override
@@ -129,7 +151,7 @@ class CrmModuleStream(ZohoStream):
     @property
     @override
     def metadata(self) -> singerlib.MetadataMapping:
-        """The SDK's metadata, with the module's name and the discovered default selection."""
+        """The SDK's metadata, with the module's name, the default selection, Zoho's facts."""
         mapping = super().metadata
         if mapping.root.schema_name is None:
             mapping.root.schema_name = self.module_name
@@ -138,6 +160,12 @@ class CrmModuleStream(ZohoStream):
                 current = mapping[breadcrumb]
                 if current.selected_by_default is None:
                     current.selected_by_default = False
+        for name, facts in self._field_facts.items():
+            breadcrumb = ("properties", name)
+            if breadcrumb in mapping and not isinstance(
+                mapping[breadcrumb], field_metadata.FieldMetadata
+            ):
+                mapping[breadcrumb] = field_metadata.with_facts(mapping[breadcrumb], facts)
         return mapping
 
     def selected_fields(self) -> list[str]:
@@ -166,15 +194,114 @@ class CrmModuleStream(ZohoStream):
                 raise
             self.logger.warning("Stream %s skipped: Zoho refuses to list it: %s", self.name, error)
 
+    @override
+    def _increment_stream_state(
+        self, latest_record: dict[str, Any], *, context: Context | None = None
+    ) -> None:
+        """Move the bookmark, except during a Bulk Read backfill (records in no order)."""
+        if not self._backfilling:
+            super()._increment_stream_state(latest_record, context=context)
+
     def _module_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
-        crm = self.crm
-        since = self.get_starting_timestamp(context) if self.replication_key else None
-        # If-Modified-Since means "after": a second earlier re-reads the bookmark's second,
-        # so records tied with the last one read are never lost (Singer allows the repeat).
-        modified_after = None if since is None else (since - dt.timedelta(seconds=1)).isoformat()
-        if since is None:
-            self.progress.expect(lambda: crm.count(self.module_name))
+        state = self.stream_state
+        bookmark = self.get_starting_timestamp(context) if self.replication_key else None
         fields = self.selected_fields()
+        self._warn_detail_only(fields)
+        read = crm_read.PageRead(
+            module=self.module_name,
+            fields=fields,
+            order_by=MODIFIED_TIME if self.replication_key else "id",
+            since=_second_before(bookmark),
+            per_page=self.config.get("page_size", crm_read.MAX_PER_PAGE),
+            metadata=self._zoho_fields(fields),
+        )
+        plan = self._plan(read, full=state.get("replication_key_value") is None)
+        self.progress.how = plan.strategy.value
+        self.logger.info("%s: read by %s (%s)", self.name, plan.strategy.value, plan.reason)
+        if plan.total is not None:
+            self.progress.expect(lambda: plan.total or 0)
+        elif bookmark is None:
+            self.progress.expect(lambda: self.crm.total(self.module_name))
+        strategy = plan.strategy
+        if strategy == crm_read.Strategy.BULK:
+            started = yield from self._backfill(read, plan, state)
+            if not self.replication_key:  # a full table: read again whole at every run
+                return
+            bookmark = parse_datetime(started)
+            state["replication_key"] = MODIFIED_TIME
+            state["replication_key_value"] = crm_datetime(bookmark, utc=True)
+            read = dataclasses.replace(read, since=_second_before(bookmark))
+            strategy = crm_read.Strategy.COQL
+        total = plan.total if strategy == plan.strategy else None
+        records = self._with_details(self.crm.scan(read, strategy, total=total), fields)
+        if self.replication_key and self.config.get("include_deletes", True):
+            yield from _merged(records, self._tombstones(state, read.since, bookmark))
+        else:
+            yield from records
+
+    def _plan(self, read: crm_read.PageRead, *, full: bool) -> crm_read.Plan:
+        """How to read: the setting's strategy (``auto``: by the read), or a backfill to resume."""
+        wanted = self.config.get("read_strategy", "auto")
+        if self.stream_state.get(BACKFILL) and wanted in ("auto", "bulk"):
+            return crm_read.Plan(crm_read.Strategy.BULK, "resuming the backfill in STATE")
+        threshold = self.config.get("bulk_threshold", crm_read.BULK_THRESHOLD)
+        return crm_read.choose(
+            wanted,
+            read,
+            full=full,
+            count=lambda: self.crm.total(self.module_name),
+            threshold=threshold,
+            ordered=False,
+        )
+
+    def _backfill(
+        self, read: crm_read.PageRead, plan: crm_read.Plan, state: dict[str, Any]
+    ) -> Generator[dict[str, Any], None, str]:
+        """The Bulk Read records, the bookmark held; returns when Zoho made the first job."""
+        backfill = Backfill.from_state(state.get(BACKFILL))
+
+        def keep(progress: Backfill) -> None:
+            state[BACKFILL] = progress.to_state()
+
+        self._backfilling = True
+        try:
+            pages = self.crm.scan(
+                read, crm_read.Strategy.BULK, total=plan.total, backfill=backfill, on_progress=keep
+            )
+            yield from self._with_details(pages, list(read.fields))
+        finally:
+            self._backfilling = False
+        state.pop(BACKFILL, None)
+        return backfill.started or crm_datetime(dt.datetime.now(dt.UTC))
+
+    def _tombstones(
+        self, state: dict[str, Any], since: str | None, bookmark: dt.datetime | None
+    ) -> Iterator[dict[str, Any]]:
+        """Records deleted since the read's start, or since the last run's look at deletes.
+
+        A record deleted during the last run came after that run's look at the recycle bin,
+        possibly before the bookmark it left: deletes are asked for from the earlier of the
+        two (the look, five minutes earlier, for clocks apart). A deletion older than the
+        bookmark comes with the bookmark as its Modified_Time, to keep the stream in order.
+        """
+        looked = state.get(DELETES_SEEN)
+        earliest = since
+        if looked and (earliest is None or parse_datetime(looked) < parse_datetime(earliest)):
+            earliest = looked
+        now = dt.datetime.now(dt.UTC) - DELETES_MARGIN
+        deletions = list(self.crm.deleted(self.module_name, since=earliest))
+        state[DELETES_SEEN] = crm_datetime(now, utc=True)
+        for entry in reversed(deletions):
+            yield _deletion(entry, bookmark)
+
+    def _zoho_fields(self, fields: list[str]) -> dict[str, Mapping[str, Any]]:
+        """Zoho's facts about the fields: from the catalog, else one ``settings/fields`` call."""
+        if all(name in self._field_facts for name in fields):
+            return {name: self._field_facts[name] for name in fields}
+        self.logger.info("%s: the catalog has no Zoho field facts; asking Zoho", self.name)
+        return {field["api_name"]: field for field in self.crm.fields(self.module_name)}
+
+    def _warn_detail_only(self, fields: list[str]) -> None:
         details = [name for name in fields if self._detail_only(name)]
         if details:
             self.logger.warning(
@@ -183,19 +310,6 @@ class CrmModuleStream(ZohoStream):
                 self.name,
                 ", ".join(details),
             )
-        read = crm_reader.PageRead(
-            module=self.module_name,
-            fields=fields,
-            order_by=MODIFIED_TIME if self.replication_key else "id",
-            since=modified_after,
-            per_page=self.config.get("page_size", crm_reader.MAX_PER_PAGE),
-        )
-        records = self._with_details(crm.scan(read), fields)
-        if self.replication_key and self.config.get("include_deletes", True):
-            deletions = list(crm.deleted(self.module_name, since=modified_after))
-            yield from _merged(records, (_deletion(entry) for entry in reversed(deletions)))
-        else:
-            yield from records
 
     def _with_details(
         self, pages: Iterator[list[dict[str, Any]]], fields: list[str]
@@ -206,26 +320,65 @@ class CrmModuleStream(ZohoStream):
         (zoho-crm-api.md §2): when the catalog selects one (they are not selected by default),
         each record costs one more call; a page's calls go ``n_concurrent`` at a time.
         """
+        details = [name for name in fields if self._detail_only(name)]
         for page in pages:
-            partial = [record for record in page if any(name not in record for name in fields)]
-            ids = [record["id"] for record in partial]
-            fulls = self.crm.retrieve_many(self.module_name, ids)
-            for record, full in zip(partial, fulls, strict=True):
-                record.update(
-                    {name: (full or {}).get(name) for name in fields if name not in record}
-                )
+            if details:
+                ids = [record["id"] for record in page]
+                fulls = self.crm.retrieve_many(self.module_name, ids)
+                for record, full in zip(page, fulls, strict=True):
+                    record.update({name: (full or {}).get(name) for name in details})
             yield from page
+
+    @functools.cached_property
+    def _kept(self) -> frozenset[str]:
+        """The properties a record keeps: those the catalog selects."""
+        return frozenset(
+            name for name in self.schema["properties"] if self.mask.get(("properties", name), True)
+        )
 
     @override
     def post_process(self, row: dict[str, Any], context: Context | None = None) -> dict[str, Any]:
-        """Keep the schema's properties; datetimes in UTC, so they compare as text."""
-        properties = self.schema["properties"]
-        record = {name: value for name, value in row.items() if name in properties}
+        """Keep the selected properties; datetimes in UTC, so they compare as text."""
+        kept = self._kept
+        record = {name: value for name, value in row.items() if name in kept}
         for name in self._datetimes:
             value = record.get(name)
             if value:
                 record[name] = crm_datetime(value, utc=True)
         return record
+
+    @override
+    def _generate_record_messages(
+        self, record: dict[str, Any]
+    ) -> Generator[RecordMessage, None, None]:
+        """RECORD messages, without the SDK's second walk for deselected properties.
+
+        post_process keeps only the selected properties already; the SDK's walk over every
+        record and lookup (``pop_deselected_record_properties``) took a third of the tap's
+        CPU. A catalog deselecting a property inside a lookup still gets the SDK's.
+        """
+        if self._nested_selection:
+            yield from super()._generate_record_messages(record)
+            return
+        for stream_map in self.stream_maps:
+            mapped = stream_map.transform(record)
+            if mapped is not None:
+                yield RecordMessage(
+                    stream=stream_map.stream_alias,
+                    record=mapped,
+                    version=self._stream_version,
+                    time_extracted=dt.datetime.now(dt.UTC),
+                )
+
+    @functools.cached_property
+    def _nested_selection(self) -> bool:
+        """Whether the catalog deselects a property inside another one."""
+        return any(len(breadcrumb) > 2 and not chosen for breadcrumb, chosen in self.mask.items())
+
+
+def _second_before(moment: dt.datetime | None) -> str | None:
+    """The "after" bound that reads a bookmark's own second again (ties are never lost)."""
+    return None if moment is None else crm_datetime(moment - dt.timedelta(seconds=1))
 
 
 def _root_metadata(entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -235,9 +388,12 @@ def _root_metadata(entry: Mapping[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def _deletion(entry: Mapping[str, Any]) -> dict[str, Any]:
+def _deletion(entry: Mapping[str, Any], bookmark: dt.datetime | None) -> dict[str, Any]:
     deleted_at = entry["deleted_time"]
-    return {"id": entry["id"], MODIFIED_TIME: deleted_at, DELETED_AT: deleted_at}
+    modified = deleted_at
+    if bookmark is not None and parse_datetime(deleted_at) < bookmark:
+        modified = crm_datetime(bookmark)
+    return {"id": entry["id"], MODIFIED_TIME: modified, DELETED_AT: deleted_at}
 
 
 def _merged(

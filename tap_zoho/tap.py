@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from singer_sdk import Tap
@@ -15,7 +17,7 @@ from singer_sdk.helpers.capabilities import (
 )
 from typing_extensions import override
 
-from tap_zoho import discovery
+from tap_zoho import discovery, field_metadata
 from tap_zoho.desk_streams import (
     DeskAgentsStream,
     DeskCommentsStream,
@@ -30,7 +32,7 @@ from zoho_connector.config import (
     CONNECTION_PROPERTIES,
     PROGRESS_PROPERTY,
 )
-from zoho_connector.crm_reader import MAX_PER_PAGE
+from zoho_connector.crm_read import BULK_THRESHOLD, MAX_PER_PAGE, Strategy
 from zoho_connector.formats import parse_datetime
 from zoho_connector.plugin import ZohoPlugin
 
@@ -87,9 +89,52 @@ class TapZoho(ZohoPlugin, Tap):
             description="Emit records deleted since the bookmark as "
             "{id, Modified_Time, _sdc_deleted_at}.",
         ),
+        th.Property(
+            "read_strategy",
+            th.StringType(nullable=False),
+            default="auto",
+            allowed_values=[strategy.value for strategy in Strategy],
+            title="Read Strategy",
+            description="How CRM modules are read: auto (Bulk Read for a first full read of a "
+            "module of more than bulk_threshold records, else COQL; Get Records for modules "
+            "with fields those cannot return), rest (Get Records), coql or bulk.",
+        ),
+        th.Property(
+            "bulk_threshold",
+            th.IntegerType(nullable=False, minimum=0),
+            default=BULK_THRESHOLD,
+            title="Bulk Read Threshold",
+            description="Records above which auto reads a whole CRM module with Bulk Read "
+            "(50 credits a job of up to 200,000 records) instead of COQL (3 credits a 2,000).",
+        ),
+        th.Property(
+            "max_credits",
+            th.IntegerType(nullable=True, minimum=1),
+            title="Max Credits",
+            description="Zoho API credits this run may spend at most: the tap stops before a "
+            "call would pass it, with STATE for what it read (the next run goes on from there). "
+            "No limit when unset.",
+        ),
         CONCURRENCY_PROPERTY,
         PROGRESS_PROPERTY,
     ).to_dict()
+
+    def __init__(
+        self, *, catalog: PurePath | str | dict[str, Any] | None = None, **options: Any
+    ) -> None:
+        """The SDK's tap; the Zoho field facts of a given catalog are kept as given.
+
+        The SDK's catalog parsing keeps only Singer's own metadata keys, not the
+        ``zoho-field`` facts discovery puts there (see :mod:`tap_zoho.field_metadata`).
+        """
+        raw = catalog if isinstance(catalog, dict) else None
+        if isinstance(catalog, str | PurePath):
+            raw = json.loads(Path(catalog).read_text(encoding="utf-8"))
+        self._catalog_facts = {
+            str(entry.get("tap_stream_id")): field_metadata.facts_of(entry.get("metadata") or [])
+            for entry in (raw or {}).get("streams") or []
+        }
+        super().__init__(catalog=catalog, **options)
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
@@ -111,7 +156,9 @@ class TapZoho(ZohoPlugin, Tap):
             return None
         static = {stream.name for stream in (*_CRM_STATIC, *_DESK_STATIC)}
         return [
-            entry.to_dict()
+            field_metadata.with_catalog_facts(
+                entry.to_dict(), self._catalog_facts.get(entry.tap_stream_id, {})
+            )
             for entry in self.input_catalog.streams
             if entry.tap_stream_id.startswith(prefix) and entry.tap_stream_id not in static
         ]

@@ -89,8 +89,8 @@ class Emulator:
         """Restore the seeded data and zero the counters."""
         requests.post(f"{self.url}/__emulator__/reset", timeout=60).raise_for_status()
 
-    def configure(self, **changes: float) -> None:
-        """Change run-time settings (latency, limits, fault rates, ...)."""
+    def configure(self, **changes: float | str) -> None:
+        """Change run-time settings (latency, limits, fault rates, churn, ...)."""
         response = requests.patch(f"{self.url}/__emulator__/settings", json=changes, timeout=30)
         response.raise_for_status()
 

@@ -6,10 +6,12 @@ import abc
 import logging
 from typing import TYPE_CHECKING, Any, Self
 
+import msgspec
+
 from zoho_connector.auth import AccessToken
 from zoho_connector.errors import ZohoError
 from zoho_connector.formats import crm_datetime
-from zoho_connector.http import Cost, HttpStack, raise_for_error
+from zoho_connector.http import TRANSIENT_ERRORS, Cost, HttpStack, raise_for_error
 from zoho_connector.load import (
     Action,
     BatchSender,
@@ -26,13 +28,16 @@ from zoho_connector.load import (
 if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Callable, Mapping, Sequence
+    from pathlib import Path
 
     import polars as pl
     import requests
 
     from zoho_connector.token_cache import TokenCache
+    from zoho_connector.usage import Budget
 
 _log = logging.getLogger("zoho_connector")
+_JSON = msgspec.json.Decoder()
 
 
 class ZohoClient(abc.ABC):
@@ -53,6 +58,8 @@ class ZohoClient(abc.ABC):
         cost: The API credits an answered call spent (see :class:`HttpStack`).
         token_cache: A folder where access tokens outlive the process (a
             :class:`~zoho_connector.token_cache.TokenCache`); none by default.
+        budget: API credits the client may spend, shared with other clients; no limit by
+            default.
     """
 
     def __init__(
@@ -71,6 +78,7 @@ class ZohoClient(abc.ABC):
         headers: dict[str, str] | None = None,
         cost: Cost | None = None,
         token_cache: TokenCache | None = None,
+        budget: Budget | None = None,
     ) -> None:
         for name, value in (
             ("client_id", client_id),
@@ -101,6 +109,7 @@ class ZohoClient(abc.ABC):
             cert=cert,
             headers=headers,
             cost=cost,
+            budget=budget,
         )
 
     def __repr__(self) -> str:
@@ -245,6 +254,30 @@ class ZohoClient(abc.ABC):
         response = self.http.send(method, self.endpoint(path), headers=headers, **kwargs)
         return parse(response)
 
+    def save(self, path: str, destination: Path) -> None:
+        """Stream the body of one GET into a file (again from the start if it breaks off).
+
+        Raises:
+            ZohoError: Zoho answered an error, or the body kept breaking off.
+        """
+        attempts = self.http.retry.attempts
+        for attempt in range(1, attempts + 1):
+            response = self.http.send("GET", self.endpoint(path), stream=True)
+            try:
+                if response.status_code >= 400:
+                    raise_for_error(response)
+                with destination.open("wb") as target:
+                    for chunk in response.iter_content(1 << 20):
+                        target.write(chunk)
+                return
+            except TRANSIENT_ERRORS as error:
+                if attempt == attempts:
+                    msg = f"GET {path}: the download kept breaking off ({type(error).__name__})"
+                    raise ZohoError("RETRIES_EXHAUSTED", msg) from None
+                _log.warning("Zoho GET %s broke off (%s); again", path, type(error).__name__)
+            finally:
+                response.close()
+
 
 def parse(response: requests.Response) -> dict[str, Any] | None:
     """Zoho's JSON body; None for 204/304; per-record results (207, 400) as a body.
@@ -257,8 +290,9 @@ def parse(response: requests.Response) -> dict[str, Any] | None:
             raise_for_error(response)
         return None
     try:
-        body = response.json()
-    except ValueError:
+        # msgspec's decoder: several times faster than the one requests picks (simplejson).
+        body = _JSON.decode(response.content)
+    except msgspec.DecodeError:
         raise_for_error(response)
         msg = f"Zoho answered HTTP {response.status_code} with a body that is not JSON"
         raise ZohoError("INVALID_RESPONSE", msg, status=response.status_code) from None

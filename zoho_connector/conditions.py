@@ -76,7 +76,7 @@ class Condition(str):
                 f"{self.field} in ({', '.join(literals[start : start + COQL_IN_VALUES])})"
                 for start in range(0, len(literals), COQL_IN_VALUES)
             ]
-            return _nest(groups, "or")
+            return nest(groups, "or")
         if self.operator == "between":
             return f"{self.field} between {literals[0]} and {literals[1]}"
         if self.operator == "starts_with":
@@ -142,10 +142,10 @@ def criteria(conditions: Iterable[str]) -> str:
 
 def coql_where(conditions: Sequence[Condition]) -> str:
     """Conditions joined with ``and`` as a COQL WHERE clause, parenthesised as COQL requires."""
-    return _nest([condition.coql() for condition in conditions], "and")
+    return nest([condition.coql() for condition in conditions], "and")
 
 
-def _nest(expressions: Sequence[str], joiner: str) -> str:
+def nest(expressions: Sequence[str], joiner: str) -> str:
     """Expressions joined two at a time, ``((A and B) and C)``, as COQL requires."""
     joined = expressions[0]
     for expression in expressions[1:]:

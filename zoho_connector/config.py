@@ -104,7 +104,7 @@ CONCURRENCY_PROPERTY = th.Property(
     default=4,
     title="Concurrent Calls",
     description="API calls in flight at once, at most (Zoho's concurrency limit is per org): "
-    "the target's write batches, the tap's single-record reads of subforms.",
+    "the target's write batches, the tap's COQL pages and single-record reads of subforms.",
 )
 PROGRESS_PROPERTY = th.Property(
     "progress_seconds",

@@ -14,10 +14,15 @@ from typing import TYPE_CHECKING, Any, Self
 import polars as pl
 from typing_extensions import override
 
-from zoho_connector import crm_reader
+from zoho_connector import conditions as zoho_conditions
+from zoho_connector import crm_read
 from zoho_connector import fields as zoho_fields
 from zoho_connector.client import ZohoClient, per_record
 from zoho_connector.conditions import Condition, query_condition
+from zoho_connector.crm_read import PageRead, Plan, Strategy, rest
+from zoho_connector.crm_read.bulk import Backfill, BulkReader
+from zoho_connector.crm_read.coql import CoqlReader
+from zoho_connector.crm_read.values import References, columns, completer
 from zoho_connector.data_centers import DATA_CENTERS, DataCenter
 from zoho_connector.data_centers import data_center as find_data_center
 from zoho_connector.errors import ZohoError, ZohoInputError
@@ -34,10 +39,13 @@ from zoho_connector.usage import in_parallel
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Callable
+    from pathlib import Path
 
     import requests
 
     from zoho_connector.token_cache import TokenCache
+    from zoho_connector.usage import Budget
 
 DEFAULT_URL = DATA_CENTERS["us"].crm_url
 DEFAULT_ACCOUNTS = DATA_CENTERS["us"].accounts_url
@@ -66,6 +74,9 @@ class ZohoCRM(ZohoClient):
             ``url`` and ``account_url`` unless they are given.
         token_cache: A folder where access tokens outlive the process (see
             :mod:`zoho_connector.token_cache`); none by default.
+        budget: API credits the client may spend (shared with other clients); no limit by
+            default.
+        bulk_threshold: Records above which a full :meth:`read` uses Bulk Read.
     """
 
     def __init__(
@@ -86,13 +97,15 @@ class ZohoCRM(ZohoClient):
         *,
         data_center: str | None = None,
         token_cache: TokenCache | None = None,
+        budget: Budget | None = None,
+        bulk_threshold: int = crm_read.BULK_THRESHOLD,
     ) -> None:
         explicit_url = url != DEFAULT_URL
         if data_center is not None:
             region: DataCenter = find_data_center(data_center)
             url = url if explicit_url else region.crm_url
             account_url = account_url if account_url != DEFAULT_ACCOUNTS else region.accounts_url
-        _check_range("n_rows_read", n_rows_read, 1, crm_reader.MAX_PER_PAGE)
+        _check_range("n_rows_read", n_rows_read, 1, crm_read.MAX_PER_PAGE)
         _check_range("n_rows_write", n_rows_write, 1, MAX_WRITE)
         if api_version not in ("v7", "v8"):
             msg = f"api_version must be v7 or v8, not {api_version!r}"
@@ -110,6 +123,7 @@ class ZohoCRM(ZohoClient):
             cert=cert,
             cost=crm_credits,
             token_cache=token_cache,
+            budget=budget,
         )
         self.api_version = api_version
         self.n_rows_read = n_rows_read
@@ -118,12 +132,19 @@ class ZohoCRM(ZohoClient):
         self._metadata_lock = threading.Lock()
         self._modules: list[dict[str, Any]] | None = None
         self._fields: dict[str, list[dict[str, Any]]] = {}
+        self.bulk_threshold = bulk_threshold
+        self.references = References(self.request)
         self.connect()
 
     @property
     def api_root(self) -> str:
         """``{url}/crm/{api_version}``."""
         return f"{self.url}/crm/{self.api_version}"
+
+    @property
+    def bulk_root(self) -> str:
+        """Where Bulk Read jobs live: ``{url}/crm/bulk/{api_version}/read``."""
+        return f"{self.url}/crm/bulk/{self.api_version}/read"
 
     # -- connection ----------------------------------------------------------------------
 
@@ -210,8 +231,9 @@ class ZohoCRM(ZohoClient):
         order_by: str = "id",
         since: str | dt.datetime | None = None,
         n_rows_read: int | None = None,
+        strategy: Strategy | str = Strategy.AUTO,
     ) -> Iterator[list[dict[str, Any]]]:
-        """Every matching record, page by page, in constant memory (see ``crm_reader``).
+        """Every matching record, page by page, in constant memory (see ``crm_read``).
 
         Args:
             module: The module's API name.
@@ -220,15 +242,31 @@ class ZohoCRM(ZohoClient):
             order_by: ``id``, ``Modified_Time`` or ``Created_Time`` (ascending).
             since: Only records modified after this datetime (ISO text or a datetime; naive is
                 UTC).
-            n_rows_read: Records per call (at most 200).
+            n_rows_read: Records per Get Records call (at most 200).
+            strategy: ``auto`` (COQL, or Get Records for fields COQL cannot return),
+                ``rest``, ``coql`` or ``bulk`` (whose pages come in Zoho's export order).
 
         Raises:
-            ZohoInputError: At once, before any record call: unknown module, field or order, a
-                ``since`` that is no datetime or a module without Modified_Time.
+            ZohoInputError: At once, before any record call: unknown module, field, order or
+                strategy, a ``since`` that is no datetime or a module without Modified_Time.
         """
+        read = self._page_read(module, filter, fields, order_by, since, n_rows_read)
+        plan = self.plan(read, strategy, ordered=True)
+        return self.scan(read, plan.strategy, total=plan.total)
+
+    def _page_read(
+        self,
+        module: str,
+        filter: Sequence[Any] | None,
+        fields: Sequence[str] | None,
+        order_by: str,
+        since: str | dt.datetime | None,
+        n_rows_read: int | None,
+    ) -> PageRead:
+        """A read checked against the module's metadata (see :meth:`pages`)."""
         name = self.module(module)["api_name"]
-        if order_by not in crm_reader.SORT_FIELDS:
-            msg = f"order_by must be one of {', '.join(crm_reader.SORT_FIELDS)}, not {order_by!r}"
+        if order_by not in crm_read.SORT_FIELDS:
+            msg = f"order_by must be one of {', '.join(crm_read.SORT_FIELDS)}, not {order_by!r}"
             raise ZohoInputError(msg)
         known = self._known_fields(name)
         if order_by not in known:
@@ -244,24 +282,108 @@ class ZohoCRM(ZohoClient):
                 msg = f"since must be an ISO datetime, not {since!r}"
                 raise ZohoInputError(msg) from None
         per_page = n_rows_read or self.n_rows_read
-        _check_range("n_rows_read", per_page, 1, crm_reader.MAX_PER_PAGE)
-        read = crm_reader.PageRead(
+        _check_range("n_rows_read", per_page, 1, crm_read.MAX_PER_PAGE)
+        return PageRead(
             module=name,
             fields=self._field_names(name, fields),
             order_by=order_by,
             since=since,
             filter=_conditions(filter),
             per_page=per_page,
+            metadata={field["api_name"]: field for field in self.fields(name)},
         )
-        return crm_reader.read_pages(self.request, read)
 
-    def scan(self, read: crm_reader.PageRead) -> Iterator[list[dict[str, Any]]]:
+    def plan(self, read: PageRead, strategy: Strategy | str, *, ordered: bool) -> Plan:
+        """How to serve a read (see :func:`zoho_connector.crm_read.choose`).
+
+        Raises:
+            ZohoInputError: An unknown strategy.
+        """
+        try:
+            wanted = Strategy(strategy)
+        except ValueError:
+            known = ", ".join(choice.value for choice in Strategy)
+            msg = f"strategy must be one of {known}, not {strategy!r}"
+            raise ZohoInputError(msg) from None
+        return crm_read.choose(
+            wanted,
+            read,
+            full=not read.conditions(),
+            count=lambda: self.total(read.module),
+            threshold=self.bulk_threshold,
+            ordered=ordered,
+        )
+
+    def scan(
+        self,
+        read: PageRead,
+        strategy: Strategy | str = Strategy.REST,
+        *,
+        total: int | None = None,
+        backfill: Backfill | None = None,
+        on_progress: Callable[[Backfill], None] | None = None,
+        page_rows: int | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
         """Pages of a read whose module and fields the caller already knows (from a catalog).
 
         Unlike :meth:`pages`, nothing is checked against Zoho's metadata, so no metadata call
         is made: the tap runs its catalog this way.
+
+        Args:
+            read: What to read (with the fields' metadata, for COQL and Bulk Read).
+            strategy: ``rest``, ``coql`` or ``bulk``.
+            total: The records the read will find, if known (sizes the calls ahead).
+            backfill: For Bulk Read: where a stopped read got to.
+            on_progress: For Bulk Read: called whenever the backfill moves.
+            page_rows: For COQL: records a call, when fewer than 2,000 will do.
         """
-        return crm_reader.read_pages(self.request, read)
+        chosen = Strategy(strategy)
+        if chosen in (Strategy.REST, Strategy.AUTO):
+            return rest.rest_pages(self.request, read)
+        selected = columns(read)
+        complete = completer(read, self.references)
+        if chosen == Strategy.COQL:
+            reader = CoqlReader(
+                self.request,
+                read,
+                selected,
+                complete,
+                self.n_concurrent,
+                total=total,
+                expected=lambda: self._matching(read),
+                page_rows=page_rows,
+            )
+            return reader.pages()
+        bulk = BulkReader(
+            self.request,
+            self.download,
+            self.bulk_root,
+            read,
+            selected,
+            complete,
+            total=total,
+            backfill=backfill,
+            on_progress=on_progress or (lambda _: None),
+        )
+        return bulk.pages()
+
+    def _matching(self, read: PageRead) -> int | None:
+        """Zoho's count of the records a read matches (by search, which may lag writes)."""
+        params = {"converted": read.converted, "approved": read.approved}
+        conditions = read.conditions()
+        try:
+            if conditions:
+                params["criteria"] = zoho_conditions.criteria(conditions)
+            body = self.request("GET", f"{read.module}/actions/count", params=params) or {}
+        except (ZohoError, ZohoInputError):
+            return None
+        return int(body.get("count", 0))
+
+    def download(self, url: str, destination: Path) -> None:
+        """Save the body of a GET (a Bulk Read result: a path from the API host) to a file."""
+        self.save(
+            url if url.startswith(("http://", "https://")) else f"{self.url}{url}", destination
+        )
 
     def deleted(self, module: str, since: str | None = None) -> Iterator[dict[str, Any]]:
         """Records deleted (recycle bin and permanently) after ``since``, newest first (§9)."""
@@ -282,7 +404,7 @@ class ZohoCRM(ZohoClient):
         """The ``key`` items of every page of a call paged by page number."""
         page = 1
         while True:
-            query = {**params, "page": page, "per_page": crm_reader.MAX_PER_PAGE}
+            query = {**params, "page": page, "per_page": crm_read.MAX_PER_PAGE}
             body = self.request("GET", path, headers=headers, params=query) or {}
             yield from body.get(key) or []
             if not body.get("info", {}).get("more_records"):
@@ -310,6 +432,7 @@ class ZohoCRM(ZohoClient):
         limit: int | None = None,
         n_rows_read: int | None = None,
         callback: Progress | None = None,
+        strategy: Strategy | str = Strategy.AUTO,
     ) -> pl.DataFrame:
         """Every matching record as a DataFrame, nested objects as ``Owner.id`` columns.
 
@@ -323,22 +446,26 @@ class ZohoCRM(ZohoClient):
             fields: Fields to return; all a list call can return by default.
             order_by: ``id``, ``Modified_Time`` or ``Created_Time`` (ascending).
             limit: At most this many records.
-            n_rows_read: Records per call (at most 200).
+            n_rows_read: Records per Get Records call (at most 200).
             callback: Called after each page with ``{"rows_done": n}``.
+            strategy: ``auto`` (Bulk Read for all of a module of more than
+                ``bulk_threshold`` records, else COQL, or Get Records for fields the others
+                cannot return), ``rest``, ``coql`` or ``bulk``.
 
         Raises:
-            ZohoInputError: Before any call: unknown module, field or order, a bad limit.
+            ZohoInputError: Before any call: unknown module, field, order or strategy, a bad
+                limit.
         """
         if limit is not None and (not isinstance(limit, int) or limit < 0):
             msg = f"limit must be a whole number of records, not {limit!r}"
             raise ZohoInputError(msg)
         per_page = n_rows_read or self.n_rows_read
-        _check_range("n_rows_read", per_page, 1, crm_reader.MAX_PER_PAGE)
+        _check_range("n_rows_read", per_page, 1, crm_read.MAX_PER_PAGE)
         if limit is not None:
             per_page = max(1, min(per_page, limit))  # no call fetches more than the limit
-        pages = self.pages(
-            module, filter=filter, fields=fields, order_by=order_by, n_rows_read=per_page
-        )
+        read = self._page_read(module, filter, fields, order_by, None, per_page)
+        plan = self.plan(read, strategy, ordered=limit is not None)
+        pages = self.scan(read, plan.strategy, total=plan.total, page_rows=limit)
         collected: list[dict[str, Any]] = []
         while limit is None or len(collected) < limit:
             page = next(pages, None)
@@ -349,6 +476,8 @@ class ZohoCRM(ZohoClient):
                 callback({"rows_done": len(collected)})
         if not collected:
             return self._empty_frame(module, fields)
+        if plan.strategy == Strategy.BULK:  # Bulk Read exports in no particular order
+            collected.sort(key=read.key)
         return to_frame(collected)
 
     def _empty_frame(self, module: str, fields: Sequence[str] | None) -> pl.DataFrame:
@@ -385,11 +514,19 @@ class ZohoCRM(ZohoClient):
         name = self.module(module)["api_name"]
         conditions = _conditions(filter)
         if not conditions:
-            params = {"converted": "both", "approved": "both"}
-            body = self.request("GET", f"{name}/actions/count", params=params) or {}
-            return int(body.get("count", 0))
-        read = crm_reader.PageRead(module=name, fields=[], filter=conditions)
-        return sum(len(ids) for ids in crm_reader.matching_ids(self.request, read))
+            return self.total(name)
+        read = PageRead(module=name, fields=[], filter=conditions)
+        return sum(len(ids) for ids in rest.matching_ids(self.request, read))
+
+    def total(self, module: str) -> int:
+        """Zoho's count of a module's records (``module`` is its API name: no metadata call).
+
+        Converted Leads and records awaiting approval are counted; the count may lag writes
+        by minutes (§7).
+        """
+        params = {"converted": "both", "approved": "both"}
+        body = self.request("GET", f"{module}/actions/count", params=params) or {}
+        return int(body.get("count", 0))
 
     # -- writing -------------------------------------------------------------------------
 
@@ -553,10 +690,8 @@ class ZohoCRM(ZohoClient):
     def _retrieve_batch(self, module: str, rows: list[dict[str, Any]]) -> list[RowResult]:
         ids = [str(row["id"]) for row in rows]
         fields = self._field_names(module, None)
-        read = crm_reader.PageRead(module=module, fields=fields)
-        found = {
-            record["id"]: record for record in crm_reader.records_by_ids(self.request, read, ids)
-        }
+        read = PageRead(module=module, fields=fields)
+        found = {record["id"]: record for record in rest.records_by_ids(self.request, read, ids)}
         return [
             RowResult(True, _json(found[record_id]))
             if record_id in found
@@ -604,6 +739,9 @@ def _json(record: Mapping[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, sort_keys=True)
 
 
+#: A Bulk Read job costs 50 credits, whatever it exports (zoho-crm-api.md §14.1).
+BULK_READ_CREDITS = 50
+_BULK_READ = re.compile(r"/crm/bulk/v\d+/read$")
 _COQL_LIMIT = re.compile(r"\blimit\s+(?:\d+\s*,\s*)?(\d+)", re.IGNORECASE)
 
 
@@ -611,8 +749,8 @@ def crm_credits(method: str, url: str, params: Any, json: Any, response: request
     """The API credits a CRM call spent (zoho-crm-api.md §14.1).
 
     Writes cost one credit per ten records, even when Zoho refused every record; COQL 1, 2 or
-    3 by its LIMIT; the rest one. A call refused as a whole (bad request, no permission)
-    spends nothing.
+    3 by its LIMIT; a Bulk Read job 50; the rest one. A call refused as a whole (bad request,
+    no permission) spends nothing.
     """
     del params  # part of the signature every cost function has
     refused = response.status_code >= 400
@@ -623,7 +761,10 @@ def crm_credits(method: str, url: str, params: Any, json: Any, response: request
         return max(1, math.ceil(len(records) / 10))
     if refused:
         return 0
-    if urllib.parse.urlsplit(url).path.endswith("/coql") and isinstance(json, Mapping):
+    path = urllib.parse.urlsplit(url).path
+    if method == "POST" and _BULK_READ.search(path):
+        return BULK_READ_CREDITS
+    if path.endswith("/coql") and isinstance(json, Mapping):
         found = _COQL_LIMIT.search(str(json.get("select_query", "")))
         limit = int(found.group(1)) if found else 200
         return 1 if limit <= 200 else 2 if limit <= 1000 else 3

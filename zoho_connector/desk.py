@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import requests
 
     from zoho_connector.token_cache import TokenCache
+    from zoho_connector.usage import Budget
 
 DEFAULT_URL = DATA_CENTERS["us"].desk_url
 DEFAULT_ACCOUNTS = DATA_CENTERS["us"].accounts_url
@@ -79,6 +80,8 @@ class ZohoDesk(ZohoClient):
         search_from_cap: The largest ``from`` the portal's search accepts.
         token_cache: A folder where access tokens outlive the process (see
             :mod:`zoho_connector.token_cache`); none by default.
+        budget: API credits the client may spend (shared with other clients); no limit by
+            default.
     """
 
     def __init__(
@@ -100,6 +103,7 @@ class ZohoDesk(ZohoClient):
         data_center: str | None = None,
         search_from_cap: int = desk_reader.SEARCH_FROM_CAP,
         token_cache: TokenCache | None = None,
+        budget: Budget | None = None,
     ) -> None:
         if data_center is not None:
             region = find_data_center(data_center)
@@ -125,6 +129,7 @@ class ZohoDesk(ZohoClient):
             headers={"orgId": str(org_id)},
             cost=desk_credits,
             token_cache=token_cache,
+            budget=budget,
         )
         self.org_id = str(org_id)
         self.n_rows_read = n_rows_read

@@ -53,3 +53,7 @@ class ZohoRateLimitError(ZohoError):
 
 class ZohoInputError(ValueError):
     """Bad input caught before any call: unknown module or field, a missing column."""
+
+
+class ZohoBudgetError(ZohoError):
+    """The run's credit budget (``max_credits``) would be passed by the next call."""

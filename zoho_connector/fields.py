@@ -112,3 +112,79 @@ def writable(field: Mapping[str, Any]) -> bool:
     if isinstance(operations, Mapping) and operations:
         return bool(operations.get("api_create") or operations.get("api_update"))
     return True
+
+
+#: Object-valued types COQL and Bulk Read return as ids that a reader completes to Get
+#: Records' shape (module lookups by a dotted name column; users, layouts and tags from the
+#: org's lists).
+COMPLETABLE = frozenset({"lookup", "ownerlookup", "userlookup", "layout"})
+#: The field each standard module shows as a record's name in lookups (custom modules show
+#: ``Name``), as Zoho's Modules and Fields metadata pages list them.
+NAME_FIELDS = {
+    "Leads": "Full_Name",
+    "Contacts": "Full_Name",
+    "Accounts": "Account_Name",
+    "Deals": "Deal_Name",
+    "Products": "Product_Name",
+    "Vendors": "Vendor_Name",
+    "Campaigns": "Campaign_Name",
+    "Price_Books": "Price_Book_Name",
+    "Quotes": "Subject",
+    "Sales_Orders": "Subject",
+    "Purchase_Orders": "Subject",
+    "Invoices": "Subject",
+    "Cases": "Subject",
+    "Tasks": "Subject",
+    "Calls": "Subject",
+    "Events": "Event_Title",
+    "Solutions": "Solution_Title",
+}
+
+
+def lookup_module(field: Mapping[str, Any]) -> str | None:
+    """The module a lookup field points at."""
+    lookup = field.get("lookup")
+    module = lookup.get("module") if isinstance(lookup, Mapping) else None
+    name = module.get("api_name") if isinstance(module, Mapping) else None
+    return str(name) if name else None
+
+
+def name_path(field: Mapping[str, Any]) -> str | None:
+    """The dotted column holding a module lookup's name (``Account_Name.Account_Name``)."""
+    target = lookup_module(field)
+    if field.get("data_type") != "lookup" or target is None:
+        return None
+    return f"{field['api_name']}.{NAME_FIELDS.get(target, 'Name')}"
+
+
+def is_tag(field: Mapping[str, Any]) -> bool:
+    """Whether a field is the record's tags: text holding objects (zoho-crm-api.md §3.2)."""
+    return field.get("data_type") == "text" and field.get("json_type") == "jsonarray"
+
+
+def queryable(field: Mapping[str, Any]) -> bool:
+    """Whether COQL and Bulk Read return the field in a form a reader can complete.
+
+    Scalars, multi-select picklists, tags and the completable lookups can; multi-module
+    lookups (their name needs a join per module), file and image uploads and other objects
+    cannot (https://www.zoho.com/crm/developer/docs/api/v8/COQL-Limitations.html).
+    """
+    value_kind = kind(field)
+    if value_kind in (LOOKUP, OBJECT_ARRAY, ANY):
+        return field.get("data_type") in COMPLETABLE or is_tag(field)
+    return True
+
+
+def essentials(field: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a field's metadata that says how to read its values (kept in a catalog)."""
+    kept: dict[str, Any] = {
+        "data_type": field.get("data_type"),
+        "json_type": field.get("json_type"),
+    }
+    data_type = field.get("data_type")
+    if data_type in ("formula", "rollup_summary") and isinstance(field.get(data_type), Mapping):
+        kept[str(data_type)] = {"return_type": field[data_type].get("return_type")}
+    target = lookup_module(field)
+    if target is not None:
+        kept["lookup"] = {"module": {"api_name": target}}
+    return kept

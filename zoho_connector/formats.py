@@ -20,13 +20,7 @@ def parse_datetime(value: str | dt.datetime) -> dt.datetime:
     Raises:
         ValueError: Not an ISO 8601 datetime.
     """
-    if isinstance(value, dt.datetime):
-        parsed = value
-    else:
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        parsed = dt.datetime.fromisoformat(text)
+    parsed = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value.strip())
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_UTC)
 
 

@@ -8,12 +8,13 @@ answers, timeouts and dropped connections with exponential backoff and full jitt
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -21,7 +22,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
 
 from zoho_connector.errors import ZohoAuthError, ZohoError, ZohoRateLimitError
-from zoho_connector.usage import Ledger
+from zoho_connector.usage import Budget, Ledger
 
 if TYPE_CHECKING:
     from zoho_connector.auth import AccessToken
@@ -30,7 +31,7 @@ _log = logging.getLogger("zoho_connector")
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: Error codes meaning "this access token is no good" (CRM §15, Desk §1.3).
 INVALID_TOKEN_CODES = frozenset({"INVALID_TOKEN", "INVALID_OAUTH"})
-_TRANSIENT_ERRORS = (
+TRANSIENT_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
     requests.exceptions.ChunkedEncodingError,
@@ -39,6 +40,23 @@ _TRANSIENT_ERRORS = (
 
 #: The credits an answered call spent: (method, url, params, json body, response) -> credits.
 Cost = Callable[[str, str, Any, Any, requests.Response], int]
+
+
+def _answered() -> requests.Response:
+    """An empty 200 answer: what a call's credits are estimated on before it is made."""
+    response = requests.Response()
+    response.status_code = 200
+    return response
+
+
+_ANSWERED = _answered()
+
+
+@dataclasses.dataclass
+class Bill:
+    """The credits one attempt of a call spent (none until Zoho answers it)."""
+
+    spent: int = 0
 
 
 @dataclasses.dataclass
@@ -116,6 +134,7 @@ class HttpStack:
         headers: Headers sent on every call (e.g. Desk's ``orgId``).
         retry: The retry policy.
         cost: The API credits an answered call spent (one by default).
+        budget: The run's credit budget, shared with other stacks; none by default.
     """
 
     def __init__(
@@ -129,6 +148,7 @@ class HttpStack:
         headers: dict[str, str] | None = None,
         retry: RetryPolicy | None = None,
         cost: Cost | None = None,
+        budget: Budget | None = None,
     ) -> None:
         if n_concurrent < 1:
             msg = f"n_concurrent must be at least 1, not {n_concurrent}"
@@ -146,6 +166,7 @@ class HttpStack:
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
         self.ledger = Ledger()
+        self.budget = budget
         self._cost = cost or (lambda *_: 1)
 
     def auth_headers(self) -> dict[str, str]:
@@ -162,6 +183,7 @@ class HttpStack:
         headers: dict[str, str] | None = None,
         idempotent: bool | None = None,
         attempts: int | None = None,
+        stream: bool = False,
     ) -> requests.Response:
         """One call, retried until Zoho answers something other than a transient failure.
 
@@ -178,6 +200,7 @@ class HttpStack:
             idempotent: Whether sending the call twice is harmless; by default, every
                 method but POST.
             attempts: Attempts for this call (default: the retry policy's).
+            stream: Leave the body unread, for the caller to stream (a download).
 
         Raises:
             ZohoRateLimitError: Still rate limited after every attempt.
@@ -195,7 +218,7 @@ class HttpStack:
             failure: str
             retry_after: float | None = None
             throttled = False
-            with self._slots:
+            with self._slots, self._billed(method, url, params, json) as bill:
                 self.ledger.record(calls=1)
                 try:
                     response = self._session.request(
@@ -205,8 +228,9 @@ class HttpStack:
                         json=json,
                         headers=request_headers,
                         timeout=self.timeout,
+                        stream=stream,
                     )
-                except _TRANSIENT_ERRORS as error:
+                except TRANSIENT_ERRORS as error:
                     failure = type(error).__name__
                     if not safe_to_repeat and _may_have_arrived(error):
                         msg = (
@@ -228,9 +252,8 @@ class HttpStack:
                     if response.status_code not in RETRYABLE_STATUSES or _final_limit(response):
                         self._slots.succeeded()
                         if response.status_code != 429:
-                            self.ledger.record(
-                                credits=self._cost(method, url, params, json, response)
-                            )
+                            bill.spent = self._cost(method, url, params, json, response)
+                            self.ledger.record(credits=bill.spent)
                         return response
                     throttled = response.status_code == 429
                     if throttled:
@@ -250,6 +273,24 @@ class HttpStack:
                 wait,
             )
             time.sleep(wait)
+
+    @contextlib.contextmanager
+    def _billed(self, method: str, url: str, params: Any, json: Any) -> Iterator[Bill]:
+        """Hold a call's credits against the run's budget while it is made; settle after.
+
+        Raises:
+            ZohoBudgetError: The call could pass the budget: it is not made.
+        """
+        bill = Bill()
+        if self.budget is None:
+            yield bill
+            return
+        held = self._cost(method, url, params, json, _ANSWERED)
+        self.budget.hold(held)
+        try:
+            yield bill
+        finally:
+            self.budget.settle(held, bill.spent)
 
     def _give_up(
         self, method: str, url: str, failure: str, attempts: int, *, throttled: bool

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from zoho_connector.config import crm_client, desk_client
 from zoho_connector.progress import Progress, run_summary
-from zoho_connector.usage import Usage
+from zoho_connector.usage import Budget, Usage
 
 if TYPE_CHECKING:
     import logging
@@ -36,8 +36,14 @@ class ZohoPlugin:
     _summarized = False
 
     def client_options(self) -> dict[str, Any]:
-        """Options of both clients: ``n_concurrent`` calls in flight at most."""
-        return {"n_concurrent": int(self.config.get("n_concurrent", 4))}
+        """Options of both clients: ``n_concurrent`` calls in flight, the run's credit budget."""
+        return {"n_concurrent": int(self.config.get("n_concurrent", 4)), "budget": self.budget}
+
+    @functools.cached_property
+    def budget(self) -> Budget | None:
+        """The run's ``max_credits``, shared by both clients (none when unset)."""
+        limit = self.config.get("max_credits")
+        return None if limit is None else Budget(int(limit))
 
     @functools.cached_property
     def crm(self) -> ZohoCRM:

@@ -42,6 +42,8 @@ class Progress:
         self.usage = usage
         self.done = 0
         self.failed = 0
+        #: How the records were read or written (``coql``, ``bulk``...), for the summary.
+        self.how: str | None = None
         self._total: Callable[[], int] | None = None
         self._expected: int | None = None
         self._asked = False
@@ -64,8 +66,9 @@ class Progress:
             self.logger.info("%s", self._line(now))
 
     def summary(self) -> str:
-        """The closing line: records, API calls and credits."""
-        return f"Summary: {self.stream}: {self._records()}, {_spent(self.usage())}"
+        """The closing line: records (and how), API calls and credits."""
+        how = f" by {self.how}" if self.how else ""
+        return f"Summary: {self.stream}: {self._records()}{how}, {_spent(self.usage())}"
 
     def _line(self, now: float) -> str:
         if self._total is not None and not self._asked:

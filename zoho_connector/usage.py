@@ -15,6 +15,8 @@ import dataclasses
 import threading
 from typing import TYPE_CHECKING, TypeVar
 
+from zoho_connector.errors import ZohoBudgetError
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
 
@@ -30,6 +32,43 @@ class Usage:
 
     calls: int = 0
     credits: int = 0
+
+
+class Budget:
+    """At most ``limit`` API credits for a run, over every client sharing it.
+
+    A call's credits are held while it is in flight, so that calls made at once cannot pass
+    the limit together; Zoho's answer settles them (Desk tells a call's weight only then).
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.spent = 0
+        self._held = 0
+        self._lock = threading.Lock()
+
+    def hold(self, credits: int) -> None:
+        """Hold a call's credits, or refuse the call.
+
+        Raises:
+            ZohoBudgetError: The call could pass the limit.
+        """
+        with self._lock:
+            if self.spent + self._held + credits > self.limit:
+                raise ZohoBudgetError(
+                    "MAX_CREDITS",
+                    f"stopped before passing max_credits ({self.limit:,}): {self.spent:,} "
+                    f"credits spent, and the next call costs {credits:,}",
+                    hint="the STATE written says what was read: the next run goes on from "
+                    "there (raise max_credits to read more in one run)",
+                )
+            self._held += credits
+
+    def settle(self, held: int, spent: int) -> None:
+        """Release a call's hold and count what it spent."""
+        with self._lock:
+            self._held -= held
+            self.spent += spent
 
 
 class Ledger:

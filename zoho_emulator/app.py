@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,7 @@ from zoho_emulator.oauth import token_endpoint
 from zoho_emulator.traffic import TrafficMiddleware, product_of
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import AsyncIterator, Awaitable, Callable
 
     from starlette.requests import Request
     from starlette.types import Scope
@@ -35,7 +36,12 @@ _ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 async def _stats(request: Request) -> JSONResponse:
     emulator = emulator_of(request)
     return JSONResponse(
-        {**emulator.traffic.snapshot(), "token_refreshes": emulator.tokens.refreshes}
+        {
+            **emulator.traffic.snapshot(),
+            "token_refreshes": emulator.tokens.refreshes,
+            "bulk_read": emulator.bulk_reads.stats(),
+            "churn": emulator.churn.stats(),
+        }
     )
 
 
@@ -115,6 +121,14 @@ async def _http_error(request: Request, error: Exception) -> Response:
         return zoho_error.response()
 
 
+@contextlib.asynccontextmanager
+async def _background(app: Starlette) -> AsyncIterator[None]:
+    """Run Bulk Read jobs and churn in the background while the server serves."""
+    emulator: Emulator = app.state.emulator
+    async with emulator.bulk_reads.running(), emulator.churn.running():
+        yield
+
+
 def create_app(settings: Settings) -> Starlette:
     """Build the emulator application for one org.
 
@@ -154,6 +168,7 @@ def create_app(settings: Settings) -> Starlette:
             HTTPException: _http_error,
             Exception: _unexpected,
         },
+        lifespan=_background,
     )
     app.state.emulator = emulator
     return app

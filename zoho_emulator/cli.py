@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import uvicorn
 
 from zoho_emulator.app import create_app
-from zoho_emulator.settings import Settings
+from zoho_emulator.settings import Settings, churn_module
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -114,6 +114,41 @@ def _parser() -> argparse.ArgumentParser:
         default=defaults.search_lag_seconds,
         help="seconds before a CRM write shows in search",
     )
+    bulk = serve.add_argument_group("bulk read")
+    bulk.add_argument(
+        "--bulk-job-seconds",
+        type=float,
+        default=defaults.bulk_job_seconds,
+        help="least seconds from a job's creation to its completion",
+    )
+    bulk.add_argument(
+        "--bulk-failure-rate",
+        type=float,
+        default=defaults.bulk_failure_rate,
+        help="share of jobs that end in FAILURE",
+    )
+    bulk.add_argument(
+        "--bulk-page-rows",
+        type=int,
+        default=defaults.bulk_page_rows,
+        help="records a page of an export holds",
+    )
+    churn = serve.add_argument_group("churn (records changing while clients read)")
+    churn.add_argument(
+        "--churn-per-second",
+        type=float,
+        default=defaults.churn_per_second,
+        help="records of --churn-module changed a second (0: off)",
+    )
+    churn.add_argument(
+        "--churn-module", default=defaults.churn_module, help="the module churn changes"
+    )
+    churn.add_argument(
+        "--churn-delete-share",
+        type=float,
+        default=defaults.churn_delete_share,
+        help="share of churn events that delete a record instead of updating it",
+    )
     return parser
 
 
@@ -131,11 +166,22 @@ def settings_from(args: argparse.Namespace) -> Settings:
         sys.exit("zoho-emulator: --records must not be negative")
     if not 0 <= args.org < 1000:
         sys.exit("zoho-emulator: --org must be between 0 and 999")
+    if args.bulk_page_rows < 1:
+        sys.exit("zoho-emulator: --bulk-page-rows must be at least 1")
+    if args.churn_per_second < 0:
+        sys.exit("zoho-emulator: --churn-per-second must not be negative")
+    if not 0 <= args.churn_delete_share <= 1:
+        sys.exit("zoho-emulator: --churn-delete-share must be between 0 and 1")
+    try:
+        module = churn_module(args.churn_module)
+    except ValueError as error:
+        sys.exit(f"zoho-emulator: --churn-module: {error}")
     ZoneInfo(args.time_zone)  # fails early on an unknown zone
     names = {field.name for field in dataclasses.fields(Settings)}
     values = {key: value for key, value in vars(args).items() if key in names}
     values["scopes"] = tuple(scope for scope in args.scopes.split(",") if scope)
     values["anchor"] = anchor
+    values["churn_module"] = module
     return Settings(**values)
 
 
@@ -159,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     }
     sys.stdout.write(json.dumps(banner) + "\n")
     sys.stdout.flush()
-    config = uvicorn.Config(app, log_level="warning", http="h11", lifespan="off", access_log=False)
+    config = uvicorn.Config(app, log_level="warning", http="h11", lifespan="on", access_log=False)
     uvicorn.Server(config).run(sockets=[sock])
 
 

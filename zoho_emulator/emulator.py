@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from zoho_emulator.crm.bulk_jobs import BulkReads
+from zoho_emulator.crm.churn import Churn
 from zoho_emulator.crm.org import CrmOrg
 from zoho_emulator.desk.org import DeskOrg
 from zoho_emulator.oauth import TokenAuthority
@@ -28,11 +30,18 @@ class Emulator:
         self.traffic = Traffic(settings)
         self.crm = CrmOrg(settings)
         self.desk = DeskOrg(settings)
+        self.bulk_reads = BulkReads(settings)
+        self.churn = Churn(settings, lambda: self.crm)
 
     def reset(self) -> None:
-        """Restore the seeded data and zero the counters; issued access tokens stay valid."""
+        """Restore the seeded data, drop Bulk Read jobs and zero the counters; tokens stay valid.
+
+        Churn goes on (with its draws restarted) over the restored data.
+        """
         self.crm = CrmOrg(self.settings)
         self.desk = DeskOrg(self.settings)
+        self.bulk_reads.reset()
+        self.churn.reset()
         self.traffic.reset()
         self.tokens.reset_throttle()
 

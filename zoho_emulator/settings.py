@@ -6,6 +6,8 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from zoho_emulator.crm import catalog
+
 #: Settings a running emulator accepts through ``PATCH /__emulator__/settings``.
 RUNTIME_SETTINGS = frozenset(
     {
@@ -18,8 +20,31 @@ RUNTIME_SETTINGS = frozenset(
         "refresh_limit",
         "search_from_cap",
         "search_lag_seconds",
+        "bulk_job_seconds",
+        "bulk_failure_rate",
+        "bulk_page_rows",
+        "churn_per_second",
+        "churn_module",
+        "churn_delete_share",
     }
 )
+
+
+def churn_module(name: str) -> str:
+    """The API name of a module churn may change, matched as Zoho matches: in any case.
+
+    Raises:
+        ValueError: No module whose records the API serves.
+    """
+    module = catalog.lookup_module(name)
+    if module is None or not module.api_supported:
+        msg = f"{name!r} is no module of the API"
+        raise ValueError(msg)
+    return module.api_name
+
+
+#: Run-time string settings, each with the check that canonicalises its value.
+_STRING_CHECKS = {"churn_module": churn_module}
 
 
 @dataclasses.dataclass
@@ -49,6 +74,12 @@ class Settings:
         search_from_cap: Largest ``from`` a Desk search accepts (999 in the OAS, 4999 per
             secondary sources).
         search_lag_seconds: Seconds before a CRM write shows in search (Zoho's index lag).
+        bulk_job_seconds: Least time a Bulk Read job takes from creation to completion.
+        bulk_failure_rate: Share of Bulk Read jobs that end in FAILURE.
+        bulk_page_rows: Records a Bulk Read page holds (Zoho's 200,000).
+        churn_per_second: Background changes a second to ``churn_module``'s records (0: off).
+        churn_module: The module whose records churn changes.
+        churn_delete_share: Share of churn events that delete a record instead of updating it.
     """
 
     seed: int = 42
@@ -64,6 +95,7 @@ class Settings:
         "ZohoCRM.users.READ",
         "ZohoCRM.org.READ",
         "ZohoCRM.coql.READ",
+        "ZohoCRM.bulk.READ",
         "ZohoSearch.securesearch.READ",
         "Desk.tickets.ALL",
         "Desk.contacts.ALL",
@@ -85,6 +117,12 @@ class Settings:
     refresh_limit: int = 10
     search_from_cap: int = 999
     search_lag_seconds: float = 0.0
+    bulk_job_seconds: float = 1.0
+    bulk_failure_rate: float = 0.0
+    bulk_page_rows: int = 200_000
+    churn_per_second: float = 0.0
+    churn_module: str = "Leads"
+    churn_delete_share: float = 0.0
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply run-time changes, refusing settings that only a restart can change.
@@ -93,13 +131,20 @@ class Settings:
             changes: Setting name to new value.
 
         Raises:
-            ValueError: A setting is unknown, fixed at start, or of the wrong type.
+            ValueError: A setting is unknown, fixed at start, of the wrong type, or names no
+                module of the API (``churn_module``).
         """
         for name, value in changes.items():
             if name not in RUNTIME_SETTINGS:
                 msg = f"{name!r} cannot be changed at run time"
                 raise ValueError(msg)
             current = getattr(self, name)
+            if isinstance(current, str):
+                if not isinstance(value, str):
+                    msg = f"{name!r} must be a string"
+                    raise ValueError(msg)
+                setattr(self, name, _STRING_CHECKS[name](value))
+                continue
             if isinstance(value, bool) or not isinstance(value, int | float):
                 msg = f"{name!r} must be a number"
                 raise ValueError(msg)

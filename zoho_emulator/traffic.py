@@ -13,6 +13,8 @@ import math
 import random
 from typing import TYPE_CHECKING, Any
 
+from starlette.requests import ClientDisconnect
+
 from zoho_emulator.errors import CrmError, DeskError
 
 if TYPE_CHECKING:
@@ -162,6 +164,8 @@ class TrafficMiddleware:
                 traffic.faults["connections_dropped"] += 1
                 return
             await self.app(scope, receive, self._with_credit_headers(scope, send, product))
+        except ClientDisconnect:
+            traffic.faults["client_disconnected"] += 1  # the caller gave up: nobody to answer
         finally:
             traffic.in_flight -= 1
 

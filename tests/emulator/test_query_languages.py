@@ -521,7 +521,7 @@ def test_coql_row() -> None:
         "Multi_01": [],
         "Serial_Number": "0000123456789012",
         "Visit_Start": "2024-05-10T01:10:47-07:00",
-        "Tag": VISIT["Tag"],
+        "Tag": [{"name": "VIP", "id": "4876876091000000000"}],
         "Account.Account_Name": "Acme (EU)",
         "Account.id": ACCOUNT_ID,
         "Owner.email": "ada.ruiz@example.test",

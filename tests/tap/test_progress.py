@@ -52,7 +52,10 @@ def catalog(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> dic
 def summaries(stderr: str) -> dict[str, tuple[int, int, int]]:
     """Records, calls and credits of each stream's summary line (and the run's, as "run")."""
     found = {}
-    pattern = r"Summary: (\S+)(?: total)?: ([\d,]+) records? read, ([\d,]+) API calls?, ([\d,]+)"
+    pattern = (
+        r"Summary: (\S+)(?: total)?: ([\d,]+) records? read(?: by \w+)?, ([\d,]+) API calls?, "
+        r"([\d,]+)"
+    )
     for name, *numbers in re.findall(pattern, stderr):
         found[name] = tuple(int(number.replace(",", "")) for number in numbers)
     return found  # type: ignore[return-value]
@@ -98,15 +101,25 @@ def test_a_short_run_pays_nothing_for_progress(
     run = run_tap(tmp_path, config(emulator), catalog=catalog)  # progress every 30 s
     assert run.returncode == 0, run.stderr
     assert "records read of about" not in run.stderr
-    assert COUNT_ENDPOINT not in emulator.stats()["by_endpoint"]
+    # The one count is the read strategy's (Bulk Read above bulk_threshold), not progress's.
+    assert emulator.stats()["by_endpoint"][COUNT_ENDPOINT] == 1
+    assert re.search(r"crm_leads: read by coql \(a full read of [\d,]+ records\)", run.stderr)
     assert summaries(run.stderr)["crm_leads"][0] == len(run.records("crm_leads"))
+    incremental = run_tap(tmp_path, config(emulator), catalog=catalog, state=run.final_state)
+    assert incremental.returncode == 0, incremental.stderr
+    assert emulator.stats()["by_endpoint"][COUNT_ENDPOINT] == 1  # none for an incremental run
 
 
 def test_a_failing_run_still_says_what_it_spent(
     emulator: Emulator, catalog: dict[str, Any], tmp_path: Path
 ) -> None:
     emulator.reset()
-    emulator.configure(daily_credits=12)  # spent once the CRM streams are read
+    crm_only = [entry for entry in catalog["streams"] if entry["tap_stream_id"].startswith("crm")]
+    first = run_tap(tmp_path, config(emulator), catalog={"streams": crm_only})
+    assert first.returncode == 0, first.stderr
+    crm_credits = emulator.stats()["credits"]
+    emulator.reset()
+    emulator.configure(daily_credits=crm_credits)  # spent once the CRM streams are read
     try:
         run = run_tap(tmp_path, config(emulator), catalog=catalog)
     finally:
@@ -115,5 +128,5 @@ def test_a_failing_run_still_says_what_it_spent(
     assert "THRESHOLD_EXCEEDED" in run.stderr  # Desk's: not retried
     found = summaries(run.stderr)
     assert found["crm_leads"][0] == len(run.records("crm_leads")) > 0
-    assert found["run"][2] == emulator.stats()["credits"] == 12
+    assert found["run"][2] == emulator.stats()["credits"] == crm_credits
     assert "(the run failed: the figures are those up to the failure)" in run.stderr

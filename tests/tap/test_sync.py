@@ -204,9 +204,13 @@ def test_full_sync_of_5000_records_with_ties_within_budget(
     assert sum(1 for count in ties.values() if count > 1) > 50
     seeded_deletions = emulator.crm("GET", "Leads/deleted").json()["data"]
     assert {r["id"] for r in deleted} == {e["id"] for e in seeded_deletions}
-    # 48 fields: one Get Records call a page, ceil(N/200), plus the org check and deletes.
-    assert stats["GET /crm/{version}/{module}"] == math.ceil(len(raw) / 200)
+    # A count (under bulk_threshold: COQL), then 2,000 records a call (pages overlap by one)
+    # in two chunks of 50 columns (48 fields and 3 lookups' names), plus the deletes.
+    pages = 1 + math.ceil((len(records) - len(deleted) - 2000) / 1999)
+    assert stats["POST /crm/{version}/coql"] == 2 * pages
+    assert stats["GET /crm/{version}/{module}/actions/count"] == 1
     assert stats["GET /crm/{version}/{module}/deleted"] == 1
+    assert "GET /crm/{version}/{module}" not in stats
 
 
 def test_incremental_sync_reads_only_what_changed(
@@ -273,7 +277,7 @@ def test_every_field_of_a_wide_module_arrives(
     selected = selecting(catalog, "crm_service_visits")
     run = run_tap(tmp_path, tap_config(emulator, include_deletes=False), catalog=selected)
     assert run.returncode == 0, run.stderr
-    calls = emulator.stats()["by_endpoint"]["GET /crm/{version}/{module}"]
+    calls = emulator.stats()["by_endpoint"]["POST /crm/{version}/coql"]
     records = run.records("crm_service_visits")
     schema = entry(catalog, "crm_service_visits")["schema"]["properties"]
     listed = set(schema) - {"Visit_Items", "Related_Accounts", "_sdc_deleted_at"}
@@ -287,8 +291,8 @@ def test_every_field_of_a_wide_module_arrives(
             if schema[name].get("format") == "date-time" and expected:
                 expected = utc(expected)
             assert value == expected, name
-    # four field chunks: one paged call and three by ids (two calls of 100) per 200 records
-    assert calls == math.ceil(len(records) / 200) * 7
+    # four chunks of 50 columns (157 fields and two lookups' names) per 2,000 records
+    assert calls == (1 + math.ceil((len(records) - 2000) / 1999)) * 4
 
 
 def test_subforms_come_when_selected(
@@ -309,9 +313,9 @@ def test_subforms_come_when_selected(
     singles = stats["by_endpoint"]["GET /crm/{version}/{module}/{record_id}"]
     assert singles == len(records)  # one call a record: why they are not selected by default
     assert stats["max_in_flight"] == 3  # n_concurrent of them at a time
-    pages = stats["by_endpoint"]["GET /crm/{version}/{module}"]
+    pages = stats["by_endpoint"]["POST /crm/{version}/coql"]
     summary = re.search(
-        r"Summary: crm_service_visits: [\d,]+ records read, ([\d,]+) API", run.stderr
+        r"Summary: crm_service_visits: [\d,]+ records read by coql, ([\d,]+) API", run.stderr
     )
     assert summary, run.stderr
     # The threads' calls count for the stream (its metadata calls too).

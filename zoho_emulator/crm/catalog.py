@@ -577,6 +577,7 @@ TAG_MODULE_CODE = 91
 SUBFORM_ROW_CODE = 92
 LINK_ROW_CODE = 93
 METADATA_CODE = 94
+BULK_JOB_CODE = 95
 
 
 def module_size(module: Module, records: int) -> int:
@@ -586,6 +587,11 @@ def module_size(module: Module, records: int) -> int:
     if module.size == "tenth":
         return max(1, records // 10)
     return int(module.size)
+
+
+def layout(module: Module) -> dict[str, str]:
+    """A module's one layout, as records' ``Layout`` holds it (its id is the module's own)."""
+    return {"name": "Standard", "id": record_id(METADATA_CODE, module.code)}
 
 
 def lookup_module(api_name: str) -> Module | None:

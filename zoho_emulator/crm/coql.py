@@ -16,6 +16,9 @@ How the route layer runs a :class:`CoqlQuery` from :func:`parse_coql`:
   id order and empty values sort first ascending, last descending (SQL's NULL order).
 - Page: ``matches[offset : offset + limit]``; :func:`row` builds each output row, ``credits``
   is the call's cost.
+- ``query.ranges`` tells, per column, the bounds every match lies within, so a runner may
+  start a walk in the column's order at the low bound and stop past the high one; and
+  ``query.certain`` the values that make a match alone, on which the runner need not test.
 
 Syntax: ``select a, b.c [as 'alias'] from Module where ... [order by a [asc|desc], ...]
 [limit n [offset m] | limit m, n]``; keywords in any case, module names too, field API names
@@ -35,7 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from zoho_emulator.crm import catalog, compare
@@ -48,6 +51,7 @@ __all__ = [
     "Column",
     "CoqlQuery",
     "Getter",
+    "Ranges",
     "Resolver",
     "Where",
     "column_value",
@@ -59,6 +63,10 @@ __all__ = [
 Getter = Callable[[Field], Any]
 Resolver = Callable[[Any, Field], Any]
 Where = Callable[[Getter, Resolver], bool]
+#: Per column path as written (``Modified_Time``, ``id``): an interval ``(low, high)`` of the
+#: column's comparable values (epoch seconds for datetimes, ints for bigint and ids); None for
+#: an unbounded end.
+Ranges = dict[str, tuple[Any, Any]]
 
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 2000
@@ -148,6 +156,9 @@ class CoqlQuery:
         order_by: The ORDER BY columns with their direction (True = descending).
         limit: How many rows to return.
         offset: How many matches to skip.
+        ranges: Closed intervals every match of the WHERE clause lies within.
+        certain: Open intervals: a value strictly inside makes a record match, whatever its
+            other fields hold.
     """
 
     module: Module
@@ -156,6 +167,8 @@ class CoqlQuery:
     order_by: tuple[tuple[Column, bool], ...]
     limit: int
     offset: int
+    ranges: Ranges = dataclasses.field(default_factory=dict)
+    certain: Ranges = dataclasses.field(default_factory=dict)
 
     @property
     def credits(self) -> int:
@@ -190,13 +203,21 @@ def column_value(column: Column, get: Getter, resolve: Resolver) -> Any:
 
 def row(query: CoqlQuery, record_id: str, get: Getter, resolve: Resolver) -> dict[str, Any]:
     """A record as COQL returns it: the columns by key, lookups as ``{"id"}``, then ``id``."""
-    result = {column.key: _output(column_value(column, get, resolve)) for column in query.columns}
+    result = {
+        column.key: _output(column, column_value(column, get, resolve)) for column in query.columns
+    }
     result["id"] = record_id
     return result
 
 
-def _output(value: Any) -> Any:
-    return {"id": value["id"]} if isinstance(value, dict) else value
+def _output(column: Column, value: Any) -> Any:
+    if isinstance(value, dict):
+        return {"id": value["id"]}
+    if column.field.json_array and isinstance(value, list):
+        # UNCONFIRMED: no COQL sample of Zoho's shows Tag. We play the reduced reading, as
+        # lookups come reduced: each tag's name and id, without its color_code.
+        return [{"name": tag["name"], "id": tag["id"]} for tag in value]
+    return value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -275,7 +296,7 @@ class _Parser:
         module = self._module()
         columns = _select_columns(module, items)
         self._clause("where")
-        where = self._condition(module)
+        condition = self._condition(module)
         if self._peek().keyword == "group":
             raise self._not_emulated(self._peek())
         order_by: tuple[tuple[Column, bool], ...] = ()
@@ -285,7 +306,16 @@ class _Parser:
         limit, offset = self._limit() if self._accept("limit") else (DEFAULT_LIMIT, 0)
         if self._peek().kind != "end":
             raise self._unexpected()
-        return CoqlQuery(module, columns, where, order_by, limit, offset)
+        return CoqlQuery(
+            module,
+            columns,
+            condition.where,
+            order_by,
+            limit,
+            offset,
+            condition.ranges,
+            condition.certain,
+        )
 
     # -- clauses -----------------------------------------------------------------------------
 
@@ -317,7 +347,7 @@ class _Parser:
             raise CrmError(400, "INVALID_MODULE", "the given module is not supported in api", {})
         return module
 
-    def _condition(self, module: Module) -> Where:
+    def _condition(self, module: Module) -> _Clause:
         """One parenthesis level: a criterion, or two joined by ``and``/``or``.
 
         A third connective at the same level is then an unexpected token: §6 wants more than
@@ -328,10 +358,21 @@ class _Parser:
         if connective not in ("and", "or"):
             return first
         self._next()
-        members = [first, self._term(module)]
-        return compare.any_of(members) if connective == "or" else compare.all_of(members)
+        second = self._term(module)
+        tests = [first.where, second.where]
+        if connective == "or":
+            return _Clause(
+                compare.any_of(tests),
+                _either_ranges(first.ranges, second.ranges),
+                _either_certain(first.certain, second.certain),
+            )
+        return _Clause(
+            compare.all_of(tests),
+            _meet_each(first.ranges, second.ranges, first.ranges.keys() | second.ranges.keys()),
+            _meet_each(first.certain, second.certain, first.certain.keys() & second.certain.keys()),
+        )
 
-    def _term(self, module: Module) -> Where:
+    def _term(self, module: Module) -> _Clause:
         if self._accept("("):
             condition = self._condition(module)
             self._expect(")")
@@ -536,7 +577,7 @@ def _count(token: _Token, clause: str) -> int:
     return int(token.text)
 
 
-def _criterion(column: Column, operator: str, literals: list[_Token]) -> Where:
+def _criterion(column: Column, operator: str, literals: list[_Token]) -> _Clause:
     """One WHERE criterion, checked against the column's type."""
     kind = compare.value_type(column.field)
     allowed = _OPERATORS.get(kind)
@@ -552,9 +593,12 @@ def _criterion(column: Column, operator: str, literals: list[_Token]) -> Where:
         raise _limit_exceeded(message, "where", MAX_IN_VALUES)
     if operator in _NULL_OPS:
         wanted = operator == "is null"
-        return lambda get, resolve: compare.is_empty(column_value(column, get, resolve)) == wanted
+        return _Clause(
+            lambda get, resolve: compare.is_empty(column_value(column, get, resolve)) == wanted
+        )
     try:
         test = _test(kind, operator, literals)
+        bounds = _bounds(kind, operator, literals)
     except ValueError:
         details = {"reason": "invalid value found", "column_name": column.key}
         details |= {"operator": operator, "expected_data_type": kind}
@@ -566,7 +610,80 @@ def _criterion(column: Column, operator: str, literals: list[_Token]) -> Where:
         value = column_value(column, get, resolve)
         return not compare.is_empty(value) and test(convert(value)) != negated
 
-    return where
+    if bounds is None:
+        return _Clause(where)
+    within, certain = bounds
+    path = _path(column)
+    return _Clause(where, {path: within}, {} if certain is None else {path: certain})
+
+
+@dataclasses.dataclass(frozen=True)
+class _Clause:
+    """A parsed WHERE condition: its test, and what it tells of its matches (see CoqlQuery)."""
+
+    where: Where
+    ranges: Ranges = dataclasses.field(default_factory=dict)
+    certain: Ranges = dataclasses.field(default_factory=dict)
+
+
+def _bounds(
+    kind: str, operator: str, literals: list[_Token]
+) -> tuple[tuple[Any, Any], tuple[Any, Any] | None] | None:
+    """The closed range of a criterion on an ordered type, and its open one.
+
+    Its matches lie within the closed range, and every value strictly inside the open one
+    matches; ``=`` and ``in`` have no open range (points, with nothing strictly inside).
+
+    Raises ValueError for literals the type cannot hold.
+    """
+    if kind not in compare.ORDERED_TYPES or operator not in _COMPARISON:
+        return None
+    values = [_scalar(kind, token) for token in literals]
+    if operator in ("=", "in"):
+        return (min(values), max(values)), None
+    if operator == "between":
+        span = (values[0], values[1])
+    else:
+        span = (values[0], None) if operator.startswith(">") else (None, values[0])
+    return span, span
+
+
+def _meet(first: tuple[Any, Any], second: tuple[Any, Any]) -> tuple[Any, Any]:
+    """The intersection of two intervals."""
+    (low_a, high_a), (low_b, high_b) = first, second
+    low = low_b if low_a is None else low_a if low_b is None else max(low_a, low_b)
+    high = high_b if high_a is None else high_a if high_b is None else min(high_a, high_b)
+    return low, high
+
+
+def _hull(first: tuple[Any, Any], second: tuple[Any, Any]) -> tuple[Any, Any]:
+    """The smallest interval holding both."""
+    (low_a, high_a), (low_b, high_b) = first, second
+    low = None if low_a is None or low_b is None else min(low_a, low_b)
+    high = None if high_a is None or high_b is None else max(high_a, high_b)
+    return low, high
+
+
+def _meet_each(first: Ranges, second: Ranges, paths: Iterable[str]) -> Ranges:
+    """The intervals of an ``and`` on each of the paths (a side without one: the other's)."""
+    unbounded = (None, None)
+    return {path: _meet(first.get(path, unbounded), second.get(path, unbounded)) for path in paths}
+
+
+def _either_ranges(first: Ranges, second: Ranges) -> Ranges:
+    """Where the matches of an ``or`` lie: on columns both sides confine, the hull."""
+    hulls = {path: _hull(first[path], second[path]) for path in first.keys() & second.keys()}
+    return {path: hull for path, hull in hulls.items() if hull != (None, None)}
+
+
+def _either_certain(first: Ranges, second: Ranges) -> Ranges:
+    """The values that make an ``or`` match: either side's, both's hull where they overlap."""
+    certain = {**second, **first}
+    for path in first.keys() & second.keys():
+        low, high = _meet(first[path], second[path])
+        if low is None or high is None or low < high:
+            certain[path] = _hull(first[path], second[path])
+    return certain
 
 
 def _test(kind: str, operator: str, literals: list[_Token]) -> compare.Test:

@@ -1,4 +1,4 @@
-"""Metadata and directory handlers: settings/modules, settings/fields, users, org (§4, §10)."""
+"""Metadata and directory handlers: settings (modules, fields, layouts, tags), users, org."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from zoho_emulator.errors import CrmError
 
 if TYPE_CHECKING:
     from starlette.requests import Request
+
+    from zoho_emulator.crm.catalog import Module
 
 
 async def list_modules(request: Request) -> Response:
@@ -29,9 +31,13 @@ async def list_modules(request: Request) -> Response:
     return JSONResponse({"modules": entries})
 
 
-async def list_fields(request: Request) -> Response:
-    """``GET /settings/fields?module=`` (§4.2)."""
-    emulator = call(request, "ZohoCRM.settings.fields.READ")
+def _module_param(request: Request, *, api_only: bool) -> Module:
+    """The module a metadata call's ``module`` parameter names.
+
+    Raises:
+        CrmError: Missing (REQUIRED_PARAM_MISSING), or no module (INVALID_MODULE); with
+            ``api_only``, also a module whose records the API does not serve.
+    """
     name = request.query_params.get("module")
     if not name:
         raise CrmError(
@@ -41,8 +47,15 @@ async def list_fields(request: Request) -> Response:
             {"param_name": "module"},
         )
     module = catalog.lookup_module(name)
-    if module is None:
+    if module is None or (api_only and not module.api_supported):
         raise CrmError(400, "INVALID_MODULE", "the module name given seems to be invalid", {})
+    return module
+
+
+async def list_fields(request: Request) -> Response:
+    """``GET /settings/fields?module=`` (§4.2)."""
+    emulator = call(request, "ZohoCRM.settings.fields.READ")
+    module = _module_param(request, api_only=False)
     kind = choice(request, "type", "used", ("used", "unused", "all"))
     emulator.traffic.charge(request, 1)
     if kind == "unused":
@@ -51,6 +64,24 @@ async def list_fields(request: Request) -> Response:
     if module.api_supported:
         fields.insert(0, metadata.id_field_json(module))
     return JSONResponse({"fields": fields})
+
+
+async def list_layouts(request: Request) -> Response:
+    """``GET /settings/layouts?module=``: the module's one layout, ``Standard``."""
+    emulator = call(request, "ZohoCRM.settings.layouts.READ")
+    module = _module_param(request, api_only=True)
+    emulator.traffic.charge(request, 1)
+    return JSONResponse({"layouts": [metadata.layout_json(module)]})
+
+
+async def list_tags(request: Request) -> Response:
+    """``GET /settings/tags?module=``: the tags records of the module may carry."""
+    emulator = call(request, "ZohoCRM.settings.tags.READ")
+    module = _module_param(request, api_only=True)
+    emulator.traffic.charge(request, 1)
+    tags = metadata.tags_json(module)
+    info = {"count": len(tags), "allowed_count": metadata.TAG_LIMIT}
+    return JSONResponse({"tags": tags, "info": info})
 
 
 _UserFilter = Callable[[dict[str, Any], dict[str, Any]], bool]

@@ -46,7 +46,8 @@ _PARAGRAPHS = (
     'Bullet list:\n- one\n- two, three\n- "four"\n\nTrailing blank line above.',
 )
 _PHRASES = ("Quarterly review", "Follow up, urgent", "Renewal (2 years)", "Démo produit")
-_TAGS = (("VIP", "#57B1FD"), ("Renewal", "#F17574"), ("Partner, EU", "#E7A826"))
+#: The org's tags, (name, color code); a tag's id is its place here (see :func:`tag`).
+TAGS = (("VIP", "#57B1FD"), ("Renewal", "#F17574"), ("Partner, EU", "#E7A826"))
 _USER_NAMES = (
     ("Ada", "Ruiz", "CEO", "Administrator"),
     ("Bruno", "Sørensen", "Manager", "Standard"),
@@ -113,7 +114,8 @@ class Generator:
             return special
         nullable = not field.mandatory and field.data_type not in ("boolean", "layout")
         if nullable and chance(h, 150 if field.custom else 80):
-            return None
+            # Zoho sends an empty collection as [], never null (as it does Tag).
+            return [] if field.data_type == "multiselectpicklist" else None
         return self._typed(module, index, field, h)
 
     def display_name(self, module: Module, index: int) -> str | None:
@@ -218,9 +220,7 @@ class Generator:
         if kind == "tags":
             if chance(h, 700):
                 return []
-            name, colour = pick(h, _TAGS)
-            tag_id = catalog.record_id(catalog.TAG_MODULE_CODE, _TAGS.index((name, colour)))
-            return [{"name": name, "id": tag_id, "color_code": colour}]
+            return [tag(below(h, len(TAGS)))]
         if field.data_type == "formula":
             return self._formula(module, index, field)
         return _NOT_SPECIAL
@@ -281,7 +281,7 @@ class Generator:
         if data_type == "userlookup":
             return self.owner_value(self.user(h), with_email=False)
         if data_type == "layout":
-            return {"name": "Standard", "id": catalog.record_id(catalog.METADATA_CODE, module.code)}
+            return catalog.layout(module)
         msg = f"no generator for data type {data_type!r}"
         raise AssertionError(msg)
 
@@ -368,6 +368,16 @@ class Generator:
 
 
 _NOT_SPECIAL = object()
+
+
+def tag(number: int) -> dict[str, Any]:
+    """Tag number ``number`` of :data:`TAGS` as records carry it in ``Tag``."""
+    name, colour = TAGS[number]
+    return {
+        "name": name,
+        "id": catalog.record_id(catalog.TAG_MODULE_CODE, number),
+        "color_code": colour,
+    }
 
 
 def formula_total(quantity: Any, price: Any) -> float | None:

@@ -1,4 +1,4 @@
-"""Module and field metadata as ``settings/modules`` and ``settings/fields`` return them (§4)."""
+"""Metadata as ``settings/modules``, ``fields``, ``layouts`` and ``tags`` return it (§4)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,12 @@ from typing import Any
 
 from zoho_emulator.crm import catalog
 from zoho_emulator.crm.catalog import Field, Module
+from zoho_emulator.crm.generator import TAGS, tag
 
 _ADMIN_PROFILE = {"name": "Administrator", "id": catalog.record_id(catalog.METADATA_CODE, 200)}
+_STANDARD_PROFILE = {"name": "Standard", "id": catalog.record_id(catalog.METADATA_CODE, 201)}
+#: Tags a module may have (Zoho's Enterprise edition, which ``GET /org`` names).
+TAG_LIMIT = 100
 _UI_TYPES = {"text": 1, "textarea": 3, "picklist": 2, "email": 25, "phone": 33, "integer": 32}
 _CREATED = "2023-04-12T02:08:05-07:00"
 _MODIFIED_BY = {"name": "Ada Ruiz", "id": catalog.record_id(catalog.USER_MODULE_CODE, 0)}
@@ -53,6 +57,52 @@ def module_json(module: Module, sequence: int) -> dict[str, Any]:
         "profile_count": 1,
         "private_profile": None,
     }
+
+
+def layout_json(module: Module) -> dict[str, Any]:
+    """A module's one layout, as ``settings/layouts`` lists it: what records' ``Layout`` names.
+
+    Kept to the layout's own keys: no ``sections`` (``settings/fields`` lists the fields).
+    """
+    return {
+        **catalog.layout(module),
+        "display_label": "Standard",
+        "api_name": "Standard",
+        "status": "active",
+        "visible": True,
+        "source": "crm",
+        "generated_type": "default",
+        "display_type": -1,
+        "show_business_card": False,
+        "created_time": _CREATED,
+        "modified_time": _CREATED,
+        "created_by": _MODIFIED_BY,
+        "modified_by": _MODIFIED_BY,
+        "created_for": None,
+        "profiles": [
+            {**profile, "default": True} for profile in (_ADMIN_PROFILE, _STANDARD_PROFILE)
+        ],
+        "has_more_profiles": False,
+    }
+
+
+def tags_json(module: Module) -> list[dict[str, Any]]:
+    """The tags of a module, as ``settings/tags`` lists them, ids as records' ``Tag`` holds them.
+
+    Every module with a ``Tag`` field has the org's tags; the others have none.
+    """
+    if "Tag" not in module.field_map:
+        return []
+    return [
+        {
+            **tag(number),
+            "created_time": _CREATED,
+            "modified_time": _CREATED,
+            "created_by": _MODIFIED_BY,
+            "modified_by": _MODIFIED_BY,
+        }
+        for number in range(len(TAGS))
+    ]
 
 
 def id_field_json(module: Module) -> dict[str, Any]:

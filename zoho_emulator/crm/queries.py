@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from starlette.responses import JSONResponse, Response
 
 from zoho_emulator import timefmt
-from zoho_emulator.crm import catalog, coql
+from zoho_emulator.crm import catalog, coql, coql_run
 from zoho_emulator.crm.calls import (
     FLAG_VALUES,
     MAX_PER_PAGE,
@@ -128,26 +128,10 @@ async def coql_query(request: Request) -> Response:
         raise CrmError(403, "NO_PERMISSION", "permission denied", {})
     emulator.traffic.charge(request, query.credits)
     resolve = org.resolve_lookup
-
-    def run() -> list[int]:
-        matched = [
-            index
-            for index in store.live_indices()
-            if query.where is None or query.where(functools.partial(store.get, index), resolve)
-        ]
-        for column, descending in reversed(query.order_by):
-            matched.sort(
-                key=lambda index: coql.sort_key(
-                    coql.column_value(column, functools.partial(store.get, index), resolve)
-                ),
-                reverse=descending,
-            )
-        return matched
-
     # Pages of one query differ only in their trailing LIMIT/OFFSET clause.
     unpaged = _LIMIT_CLAUSE.sub("", text.strip())
-    matched = store.cached_query(("coql", unpaged), run)
-    chosen = matched[query.offset : query.offset + query.limit]
+    found = store.cached_query(("coql", unpaged), lambda: coql_run.matches(store, query, resolve))
+    chosen, more = found.page(query.offset, query.limit)
     if not chosen:
         return Response(status_code=204)
     rows = [
@@ -159,5 +143,4 @@ async def coql_query(request: Request) -> Response:
         )
         for index in chosen
     ]
-    more = query.offset + query.limit < len(matched)
     return JSONResponse({"data": rows, "info": {"count": len(rows), "more_records": more}})

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from zoho_emulator.crm.directory import get_org, get_user, list_fields, list_modules, list_users
+from zoho_emulator.crm.bulk_read import create_read_job, download_read_result, read_job_details
+from zoho_emulator.crm.directory import (
+    get_org,
+    get_user,
+    list_fields,
+    list_layouts,
+    list_modules,
+    list_tags,
+    list_users,
+)
 from zoho_emulator.crm.queries import coql_query, count_records, search_records
 from zoho_emulator.crm.records import (
     delete_records,
@@ -17,9 +26,16 @@ from zoho_emulator.crm.records import (
 )
 
 _V = "/crm/{version}"
+_BULK = "/crm/bulk/{version}"
 ROUTES = [
+    # Before the record routes, which /crm/bulk/v8/read would match as /{version}/{module}/{id}.
+    Route(f"{_BULK}/read", create_read_job, methods=["POST"]),
+    Route(f"{_BULK}/read/{{job_id}}", read_job_details, methods=["GET"]),
+    Route(f"{_BULK}/read/{{job_id}}/result", download_read_result, methods=["GET"]),
     Route(f"{_V}/settings/modules", list_modules, methods=["GET"]),
     Route(f"{_V}/settings/fields", list_fields, methods=["GET"]),
+    Route(f"{_V}/settings/layouts", list_layouts, methods=["GET"]),
+    Route(f"{_V}/settings/tags", list_tags, methods=["GET"]),
     Route(f"{_V}/users", list_users, methods=["GET"]),
     Route(f"{_V}/users/{{user_id}}", get_user, methods=["GET"]),
     Route(f"{_V}/org", get_org, methods=["GET"]),

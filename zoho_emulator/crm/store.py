@@ -9,10 +9,14 @@ views cheap: a cached order of the seeded records plus a short sorted tail.
 from __future__ import annotations
 
 import array
+import bisect
 import collections
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+import heapq
+import itertools
+import operator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from zoho_emulator import timefmt
 from zoho_emulator.crm import catalog
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
     from zoho_emulator.crm.catalog import Field, Module
 
 SORT_FIELDS = ("id", "Created_Time", "Modified_Time")
+T = TypeVar("T")
 _LOOKUP_TYPES = frozenset({"lookup", "ownerlookup", "userlookup", "multi_module_lookup"})
 _SELECTION_CACHE_SIZE = 8
 #: The current name of a lookup's target: (record id, name as seeded) -> name.
@@ -81,9 +86,10 @@ class ModuleStore:
             collections.OrderedDict()
         )
         self._value_indexes: dict[str, dict[Any, set[int]]] = {}
-        self._query_results: collections.OrderedDict[tuple[Any, ...], list[int]] = (
+        self._query_results: collections.OrderedDict[tuple[Any, ...], object] = (
             collections.OrderedDict()
         )
+        self._tails: dict[str, tuple[int, list[tuple[float, int]]]] = {}
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -184,8 +190,8 @@ class ModuleStore:
             self._selections.popitem(last=False)
         return chosen
 
-    def cached_query(self, key: tuple[Any, ...], compute: Callable[[], list[int]]) -> list[int]:
-        """The records a search or COQL query matched, computed once per data version.
+    def cached_query(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """What a search or COQL query matched, computed once per data version.
 
         A query scans every record; paging through its results must not scan again.
         """
@@ -196,7 +202,68 @@ class ModuleStore:
             self._query_results[full_key] = cached
             while len(self._query_results) > _SELECTION_CACHE_SIZE:
                 self._query_results.popitem(last=False)
-        return cached
+        return cast("T", cached)
+
+    def ascending(self, sort_by: str, low: Any = None) -> Iterator[tuple[Any, list[int]]]:
+        """Live records by ascending ``sort_by`` (one of :data:`SORT_FIELDS`), in tied groups.
+
+        Costs what it yields, not the module's size: seeded records come from their cached
+        order, records written since from a short sorted tail.
+
+        Args:
+            sort_by: ``id``, ``Created_Time`` or ``Modified_Time``.
+            low: Start at the first group whose key is at least this.
+
+        Yields:
+            Each key (the record id as an int, or epoch seconds) with its records, unordered.
+        """
+        total = self.base_size + self.created
+        if sort_by == "id":
+            first = int(catalog.record_id(self.module.code, 0))
+            start = 0 if low is None else max(0, low - first)
+            for index in range(start, total):
+                if self.exists(index):
+                    yield first + index, [index]
+            return
+        by_modified = sort_by == "Modified_Time"
+        column = self.times.modified if by_modified else self.times.created
+        order = _base_order(self.gen, self.module, sort_by)
+        start = 0 if low is None else bisect.bisect_left(order, low, key=column.__getitem__)
+        # A written record's Modified_Time leaves its seeded place for the tail's.
+        moved = self.overlay if by_modified else {}
+        flags, deleted = self.times.flags, self.deleted
+        seeded = (
+            (column[index], index)
+            for index in (order[position] for position in range(start, len(order)))
+            if not (flags[index] & SEED_DELETED or index in deleted or index in moved)
+        )
+        tail = self._tail(sort_by)
+        first_tail = 0 if low is None else bisect.bisect_left(tail, low, key=_KEY)
+        merged = heapq.merge(seeded, itertools.islice(tail, first_tail, None))
+        for key, group in itertools.groupby(merged, key=_KEY):
+            yield key, [index for _, index in group]
+
+    def _tail(self, sort_by: str) -> list[tuple[float, int]]:
+        """Written records by (time, index), sorted once per data version.
+
+        Modified_Time: every written record; Created_Time: created ones (an update keeps a
+        seeded record's Created_Time, so its seeded place).
+        """
+        cached = self._tails.get(sort_by)
+        if cached is not None and cached[0] == self.version:
+            return cached[1]
+        written: Iterable[int] = (
+            self.overlay
+            if sort_by == "Modified_Time"
+            else range(self.base_size, self.base_size + self.created)
+        )
+        tail = sorted(
+            (timefmt.parse_crm_datetime(self.overlay[index][sort_by]), index)
+            for index in written
+            if self.exists(index)
+        )
+        self._tails[sort_by] = (self.version, tail)
+        return tail
 
     def _compute_selection(self, sort_by: str, filters: Filters) -> array.array[int]:
         by_modified = sort_by == "Modified_Time"
@@ -381,6 +448,9 @@ def _normal(value: Any) -> Any:
     if isinstance(value, list):
         return None
     return value
+
+
+_KEY = operator.itemgetter(0)
 
 
 def _tie(index: int) -> int:

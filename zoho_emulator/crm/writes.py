@@ -46,6 +46,17 @@ _EXPECTED = {
 }
 
 
+def _empty(data_type: str) -> Any:
+    """What an empty value of a type reads as.
+
+    A boolean false, a multi-select picklist [] (Zoho sends empty collections as [], never
+    null), anything else null.
+    """
+    if data_type == "boolean":
+        return False
+    return [] if data_type == "multiselectpicklist" else None
+
+
 class RecordError(Exception):
     """One record's failure, reported in its place in the results.
 
@@ -190,10 +201,9 @@ class Writer:
         self._check_unique(values, position, existing=None)
         now = self.org.now()
         user = Generator.owner_value(self.org.current_user)
-        full: dict[str, Any] = {field.api_name: None for field in self.module.fields}
-        full.update(
-            {field.api_name: False for field in self.module.fields if field.data_type == "boolean"}
-        )
+        full: dict[str, Any] = {
+            field.api_name: _empty(field.data_type) for field in self.module.fields
+        }
         defaults = {
             "Owner": user,
             "Created_By": user,
@@ -201,10 +211,7 @@ class Writer:
             "Created_Time": now,
             "Modified_Time": now,
             "Tag": [],
-            "Layout": {
-                "name": "Standard",
-                "id": catalog.record_id(catalog.METADATA_CODE, self.module.code),
-            },
+            "Layout": catalog.layout(self.module),
             "Record_Status__s": "Available",
         }
         full.update({key: value for key, value in defaults.items() if key in full})
@@ -307,7 +314,7 @@ class Writer:
                         "required field not found",
                         {"api_name": key, "json_path": path},
                     )
-                values[key] = None if field.data_type != "boolean" else False
+                values[key] = _empty(field.data_type)
                 continue
             values[key] = self._value(field, value, path, existing)
         return values
@@ -384,10 +391,10 @@ class Writer:
             raise invalid
         target_id = str(value["id"])
         if field.data_type == "layout":
-            layout_id = catalog.record_id(catalog.METADATA_CODE, self.module.code)
-            if target_id != layout_id:
+            layout = catalog.layout(self.module)
+            if target_id != layout["id"]:
                 raise invalid
-            return {"name": "Standard", "id": layout_id}
+            return layout
         if field.lookup == "users":
             user = self.org.user(target_id)
             if user is None or user["status"] != "active":

@@ -1,0 +1,132 @@
+"""Reading CRM records at Zoho's floor: one read, three ways to serve it.
+
+- ``rest`` (:mod:`~zoho_connector.crm_read.rest`): Get Records, 200 records and 50 fields a
+  call, for what COQL and Bulk Read cannot return.
+- ``coql`` (:mod:`~zoho_connector.crm_read.coql`): 2,000 records and 50 columns a call for
+  3 credits, several calls in flight.
+- ``bulk`` (:mod:`~zoho_connector.crm_read.bulk`): Bulk Read jobs of up to 200,000 records
+  for 50 credits each.
+
+Every way yields the same records, shaped as Get Records returns them, and skips none when
+others change during the read. ``auto`` picks Bulk Read for a full read of a module of more
+than ``bulk_threshold`` records, COQL for the rest, and Get Records where a selected field
+has a type the other two cannot return (:func:`zoho_connector.fields.queryable`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import TYPE_CHECKING
+
+from zoho_connector import fields as zoho_fields
+from zoho_connector.crm_read.request import (
+    MAX_PER_PAGE,
+    MODIFIED_TIME,
+    SORT_FIELDS,
+    PageRead,
+)
+from zoho_connector.crm_read.values import columns
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = [
+    "MAX_PER_PAGE",
+    "MODIFIED_TIME",
+    "SORT_FIELDS",
+    "PageRead",
+    "Plan",
+    "Strategy",
+    "choose",
+]
+
+#: Bulk Read serves no Notes, Attachments or Emails (zoho-crm-api.md §12.1).
+NO_BULK_MODULES = frozenset({"Notes", "Attachments", "Emails"})
+#: The most fields one Bulk Read job exports (as CData and AWS Glue document it).
+MAX_BULK_COLUMNS = 200
+#: Records above which ``auto`` reads a whole module with Bulk Read (see README's figures).
+BULK_THRESHOLD = 10_000
+
+
+class Strategy(enum.StrEnum):
+    """How a read is served."""
+
+    AUTO = "auto"
+    REST = "rest"
+    COQL = "coql"
+    BULK = "bulk"
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """The way chosen for a read, and why.
+
+    Attributes:
+        strategy: ``rest``, ``coql`` or ``bulk``.
+        reason: Why, in words, for the log.
+        total: The module's record count, when it was asked for.
+    """
+
+    strategy: Strategy
+    reason: str
+    total: int | None = None
+
+
+def choose(
+    requested: Strategy | str,
+    read: PageRead,
+    *,
+    full: bool,
+    count: Callable[[], int],
+    threshold: int = BULK_THRESHOLD,
+    ordered: bool = True,
+) -> Plan:
+    """The way to serve a read.
+
+    Args:
+        requested: ``auto``, or the way the user asked for.
+        read: What to read.
+        full: Whether the read is of the whole module (no bookmark, no filter).
+        count: The module's record count (one call; asked only when ``auto`` may pick
+            Bulk Read).
+        threshold: Records above which ``auto`` picks Bulk Read for a full read.
+        ordered: Whether the caller needs the records in order (Bulk Read's are not).
+    """
+    wanted = Strategy(requested)
+    coql_gap = _not_queryable(read)
+    if coql_gap:
+        reason = f"COQL and Bulk Read cannot return {coql_gap}"
+        return Plan(Strategy.REST, reason)
+    bulk_gap = _not_bulk(read)
+    if wanted == Strategy.BULK and bulk_gap:
+        return Plan(Strategy.COQL, f"Bulk Read cannot serve it: {bulk_gap}")
+    if wanted != Strategy.AUTO:
+        return Plan(wanted, "as asked")
+    if not full:
+        return Plan(Strategy.COQL, "an incremental read")
+    if ordered:
+        return Plan(Strategy.COQL, "records wanted in order")
+    if bulk_gap:
+        return Plan(Strategy.COQL, bulk_gap)
+    total = count()
+    if total > threshold:
+        return Plan(Strategy.BULK, f"a full read of {total:,} records", total)
+    return Plan(Strategy.COQL, f"a full read of {total:,} records", total)
+
+
+def _not_queryable(read: PageRead) -> str:
+    names = [
+        name
+        for name in read.listed_fields
+        if not zoho_fields.queryable({**read.field(name), "api_name": name})
+    ]
+    return ", ".join(names)
+
+
+def _not_bulk(read: PageRead) -> str:
+    if read.module in NO_BULK_MODULES:
+        return f"Bulk Read does not export {read.module}"
+    if len(columns(read)) + 1 > MAX_BULK_COLUMNS:
+        return f"more than {MAX_BULK_COLUMNS} columns"
+    return ""

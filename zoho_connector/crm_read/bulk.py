@@ -1,0 +1,344 @@
+"""Reading with Bulk Read: a module exported in jobs of up to 200,000 records, as zipped CSV.
+
+A job costs 50 credits whatever its size, against 3 for each 2,000 records of COQL
+(zoho-crm-api.md §12, §14.1): for large modules it is Zoho's cheapest read.
+
+Zoho's next page of a job (``page``, or a job's ``next_page_token``) is an offset into the
+module's records, which a delete between two jobs would shift. So a module of more than
+``WINDOW`` records is read in Created_Time windows instead, each one job: a record never
+leaves its window (its Created_Time does not change), so updates and deletes during the
+read shift nothing. The windows' bounds are found with COQL probes (a 1-record query at an
+offset, one credit each). Jobs are created together, so Zoho runs them while the first is
+being read; each window is read, then recorded as done (:class:`Backfill` goes into the
+stream's STATE), so a stopped read resumes at the first window not done, with the jobs
+already made.
+
+Records changed while the jobs run may come in either version: a caller reads on from
+:attr:`Backfill.started`, the first job's creation time, to have their last one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from zoho_connector.conditions import coql_literal, nest
+from zoho_connector.crm_read import bulk_csv
+from zoho_connector.errors import ZohoError
+from zoho_connector.formats import parse_datetime
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+
+    from zoho_connector.conditions import Condition
+    from zoho_connector.crm_read.request import Call, PageRead
+    from zoho_connector.crm_read.values import Completer
+
+_log = logging.getLogger("zoho_connector")
+
+#: Records per job: under Zoho's 200,000, with room for records added while we plan.
+WINDOW = 190_000
+#: COQL's OFFSET plus LIMIT reaches 100,000 records at most (zoho-crm-api.md §6).
+MAX_OFFSET = 100_000
+JOB_ROWS = 200_000
+#: Seconds between two status checks of a job: growing, then every 30 seconds.
+POLL_WAITS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+#: Attempts at a job before its failure is the read's.
+JOB_ATTEMPTS = 3
+CREATED_TIME = "Created_Time"
+_COMPARATORS = {
+    "equals": "equal",
+    "not_equal": "not_equal",
+    "greater_than": "greater_than",
+    "greater_equal": "greater_equal",
+    "less_than": "less_than",
+    "less_equal": "less_equal",
+    "in": "in",
+    "between": "between",
+    "starts_with": "starts_with",
+}
+
+
+@dataclasses.dataclass
+class Window:
+    """The records of one job: created after ``after`` and through ``through``.
+
+    Attributes:
+        after: Created_Time the window starts after (None: the first window).
+        through: Created_Time the window ends at, inclusive (None: the last one).
+        job: The Bulk Read job exporting it, once created.
+        page: Zoho's page of that job (past 1 only when a window outgrew a job).
+    """
+
+    after: str | None = None
+    through: str | None = None
+    job: str | None = None
+    page: int = 1
+
+
+@dataclasses.dataclass
+class Backfill:
+    """A Bulk Read in windows, as it goes into STATE.
+
+    Attributes:
+        windows: The windows, in the order they are read.
+        done: How many windows are read.
+        started: When Zoho created the first job (Zoho's clock).
+    """
+
+    windows: list[Window] = dataclasses.field(default_factory=list)
+    done: int = 0
+    started: str | None = None
+
+    def to_state(self) -> dict[str, Any]:
+        """As JSON for STATE."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_state(cls, value: Any) -> Backfill:
+        """From STATE (a fresh backfill when there is none)."""
+        if not isinstance(value, dict):
+            return cls()
+        windows = [Window(**window) for window in value.get("windows") or []]
+        return cls(windows, int(value.get("done") or 0), value.get("started"))
+
+
+class BulkReader:
+    """One Bulk Read of a module (see the module docstring).
+
+    Args:
+        call: The client's API call (paths under the CRM API root, or full URLs).
+        download: Saves a URL's body into a file.
+        bulk_root: The Bulk Read jobs' URL (``{api}/crm/bulk/{version}/read``).
+        read: What to read.
+        columns: The fields to export (and dotted lookup names).
+        complete: Turns a CSV row into a record shaped as Get Records returns it.
+        total: How many records the read will find, if known: one window when few.
+        backfill: Where a stopped read got to (from STATE), or a fresh one.
+        on_progress: Called with the backfill whenever it moves (jobs made, a window done).
+    """
+
+    def __init__(
+        self,
+        call: Call,
+        download: Callable[[str, Path], None],
+        bulk_root: str,
+        read: PageRead,
+        columns: Sequence[str],
+        complete: Completer,
+        *,
+        total: int | None = None,
+        backfill: Backfill | None = None,
+        on_progress: Callable[[Backfill], None] = lambda _: None,
+    ) -> None:
+        self.call = call
+        self.download = download
+        self.bulk_root = bulk_root
+        self.read = read
+        self.columns = list(columns)
+        self.complete = complete
+        self.total = total
+        self.backfill = backfill or Backfill()
+        self.on_progress = on_progress
+
+    def pages(self) -> Iterator[list[dict[str, Any]]]:
+        """Every record, window by window, in pages of up to 2,000."""
+        backfill = self.backfill
+        if not backfill.windows:
+            backfill.windows = self._plan()
+        self._create_missing_jobs()
+        while backfill.done < len(backfill.windows):
+            window = backfill.windows[backfill.done]
+            result = self._finished(window)
+            yield from self._exported(window, result)
+            if result.get("more_records"):
+                # The window outgrew one job (records added since it was planned): Zoho's
+                # next page of it, an offset, as nothing else continues it.
+                _log.warning(
+                    "%s: a Bulk Read window holds more than %s records; reading its page %s",
+                    self.read.module,
+                    f"{JOB_ROWS:,}",
+                    window.page + 1,
+                )
+                follow = Window(window.after, window.through, page=window.page + 1)
+                backfill.windows.insert(backfill.done + 1, follow)
+                self._create_missing_jobs()
+            backfill.done += 1
+            self.on_progress(backfill)
+
+    # -- planning --------------------------------------------------------------------------
+
+    def _plan(self) -> list[Window]:
+        """Windows of about ``WINDOW`` records each, by COQL probes of Created_Time."""
+        if self.total is not None and self.total <= WINDOW:
+            return [Window()]
+        windows: list[Window] = []
+        after: str | None = None
+        while True:
+            end = self._window_end(after)
+            windows.append(Window(after, end))
+            if end is None:
+                return windows
+            after = end
+
+    def _window_end(self, after: str | None) -> str | None:
+        """The Created_Time ``WINDOW`` records past ``after``, in hops COQL's offsets reach."""
+        bound = after
+        left = WINDOW
+        while left > 0:
+            hop = min(left, MAX_OFFSET)
+            bound = self._probe(bound, hop - 1)
+            if bound is None:
+                return None
+            left -= hop
+        return bound
+
+    def _probe(self, after: str | None, offset: int) -> str | None:
+        """The Created_Time of the record ``offset`` places past ``after``; None past the end."""
+        conditions = [condition.coql() for condition in self.read.conditions()]
+        if after is not None:
+            conditions.append(f"{CREATED_TIME} > {coql_literal(after)}")
+        where = nest(conditions, "and") if conditions else "id is not null"
+        query = (
+            f"select {CREATED_TIME} from {self.read.module} where {where} "
+            f"order by {CREATED_TIME} asc, id asc limit 1 offset {offset}"
+        )
+        body = self.call("POST", "coql", json={"select_query": query}, idempotent=True) or {}
+        rows = body.get("data") or []
+        return str(rows[0][CREATED_TIME]) if rows else None
+
+    # -- jobs ------------------------------------------------------------------------------
+
+    def _create_missing_jobs(self) -> None:
+        created = False
+        for window in self.backfill.windows[self.backfill.done :]:
+            if window.job is None:
+                self._create(window)
+                created = True
+        if created:
+            self.on_progress(self.backfill)
+
+    def _create(self, window: Window) -> None:
+        query: dict[str, Any] = {
+            "module": {"api_name": self.read.module},
+            "fields": ["id", *self.columns],
+            "page": window.page,
+        }
+        criteria = _criteria(self.read.conditions(), window)
+        if criteria is not None:
+            query["criteria"] = criteria
+        body = self.call(
+            "POST", self.bulk_root, json={"query": query, "file_type": "csv"}, idempotent=False
+        )
+        details = ((body or {}).get("data") or [{}])[0].get("details") or {}
+        if not details.get("id"):
+            msg = f"Bulk Read of {self.read.module}: Zoho created no job ({body})"
+            raise ZohoError("INVALID_RESPONSE", msg)
+        window.job = str(details["id"])
+        created = details.get("created_time")
+        if created and (
+            self.backfill.started is None or _instant(created) < _instant(self.backfill.started)
+        ):
+            self.backfill.started = str(created)
+
+    def _finished(self, window: Window) -> dict[str, Any]:
+        """The result of a window's job once Zoho completes it, made again if it failed."""
+        for attempt in range(1, JOB_ATTEMPTS + 1):
+            state, result = self._wait(window)
+            if state == "COMPLETED":
+                return result
+            _log.warning(
+                "%s: Bulk Read job %s %s (%s); attempt %d of %d",
+                self.read.module,
+                window.job,
+                state.lower(),
+                result.get("error_message") or "no reason given",
+                attempt,
+                JOB_ATTEMPTS,
+            )
+            self._create(window)
+            self.on_progress(self.backfill)
+        msg = f"Bulk Read of {self.read.module} failed {JOB_ATTEMPTS} times"
+        raise ZohoError("BULK_READ_FAILED", msg)
+
+    def _wait(self, window: Window) -> tuple[str, dict[str, Any]]:
+        """The final state of a job and its result; ``EXPIRED`` for one Zoho no longer has."""
+        waits = iter(POLL_WAITS)
+        while True:
+            try:
+                body = self.call("GET", f"{self.bulk_root}/{window.job}") or {}
+            except ZohoError as error:
+                if error.code == "RESOURCE_NOT_FOUND":
+                    return "EXPIRED", {"error_message": str(error)}
+                raise
+            job = (body.get("data") or [{}])[0]
+            state = str(job.get("state") or "")
+            if state in ("COMPLETED", "FAILURE"):
+                return state, dict(job.get("result") or {})
+            time.sleep(next(waits, POLL_WAITS[-1]))
+
+    def _exported(self, window: Window, result: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+        """The records of a completed job, from its zipped CSV, a batch at a time."""
+        folder = Path(tempfile.mkdtemp(prefix="zoho-bulk-"))
+        try:
+            archive = folder / "result.zip"
+            self.download(str(result.get("download_url") or ""), archive)
+            with zipfile.ZipFile(archive) as zipped:
+                members = [name for name in zipped.namelist() if name.endswith(".csv")]
+                if not members:
+                    msg = f"Bulk Read job {window.job} of {self.read.module} holds no CSV"
+                    raise ZohoError("INVALID_RESPONSE", msg)
+                csv_path = folder / "result.csv"
+                with zipped.open(members[0]) as source, csv_path.open("wb") as target:
+                    shutil.copyfileobj(source, target)
+            archive.unlink()
+            yield from bulk_csv.csv_pages(
+                csv_path, self.read.module, self.read.metadata, self.complete
+            )
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _criteria(conditions: Sequence[Condition], window: Window) -> dict[str, Any] | None:
+    """Bulk Read criteria: the read's conditions and the window's Created_Time bounds."""
+    group = [_criterion(condition) for condition in conditions]
+    if window.after is not None:
+        group.append(_bound("greater_than", window.after))
+    if window.through is not None:
+        group.append(_bound("less_equal", window.through))
+    if not group:
+        return None
+    return group[0] if len(group) == 1 else {"group_operator": "and", "group": group}
+
+
+def _bound(comparator: str, value: str) -> dict[str, Any]:
+    return {"field": {"api_name": CREATED_TIME}, "comparator": comparator, "value": value}
+
+
+def _criterion(condition: Condition) -> dict[str, Any]:
+    values: list[Any] = [_value(value, condition.value_format) for value in condition.values]
+    many = condition.operator in ("in", "between")
+    return {
+        "field": {"api_name": condition.field},
+        "comparator": _COMPARATORS[condition.operator],
+        "value": values if many else values[0],
+    }
+
+
+def _value(value: str, value_format: str) -> Any:
+    if value_format == "number":
+        number = float(value)
+        return int(number) if number.is_integer() and "." not in value else number
+    if value_format == "boolean":
+        return value == "true"
+    return value
+
+
+def _instant(value: str) -> float:
+    return parse_datetime(value).timestamp()
