@@ -216,24 +216,27 @@ class CrmModuleStream(ZohoStream):
             metadata=self._zoho_fields(fields),
         )
         plan = self._plan(read, full=state.get("replication_key_value") is None)
-        self.progress.how = plan.strategy.value
+        self._read_by(plan.strategy)
         self.logger.info("%s: read by %s (%s)", self.name, plan.strategy.value, plan.reason)
         if plan.total is not None:
             self.progress.expect(lambda: plan.total or 0)
         elif bookmark is None:
             self.progress.expect(lambda: self.crm.total(self.module_name))
         strategy = plan.strategy
+        total = plan.total
         if strategy == crm_read.Strategy.BULK:
             started = yield from self._backfill(read, plan, state)
-            if not self.replication_key:  # a full table: read again whole at every run
-                return
-            bookmark = parse_datetime(started)
-            state["replication_key"] = MODIFIED_TIME
-            state["replication_key_value"] = crm_datetime(bookmark, utc=True)
-            read = dataclasses.replace(read, since=_second_before(bookmark))
             strategy = crm_read.Strategy.COQL
-        total = plan.total if strategy == plan.strategy else None
-        records = self._with_details(self.crm.scan(read, strategy, total=total), fields)
+            if started is not None:  # read on in order from the first job's creation
+                if not self.replication_key:  # a full table: read whole at every run
+                    return
+                bookmark = parse_datetime(started)
+                state["replication_key"] = MODIFIED_TIME
+                state["replication_key_value"] = crm_datetime(bookmark, utc=True)
+                read = dataclasses.replace(read, since=_second_before(bookmark))
+                total = None
+        pages = self.crm.scan(read, strategy, total=total, on_fallback=self._read_by)
+        records = self._with_details(pages, fields)
         if self.replication_key and self.config.get("include_deletes", True):
             yield from _merged(records, self._tombstones(state, read.since, bookmark))
         else:
@@ -249,30 +252,54 @@ class CrmModuleStream(ZohoStream):
             wanted,
             read,
             full=full,
-            count=lambda: self.crm.total(self.module_name),
+            count=lambda: self.crm.total_if_told(self.module_name),
             threshold=threshold,
             ordered=False,
         )
 
     def _backfill(
         self, read: crm_read.PageRead, plan: crm_read.Plan, state: dict[str, Any]
-    ) -> Generator[dict[str, Any], None, str]:
-        """The Bulk Read records, the bookmark held; returns when Zoho made the first job."""
+    ) -> Generator[dict[str, Any], None, str | None]:
+        """The Bulk Read records, the bookmark held; returns when Zoho made the first job.
+
+        None when Zoho refuses Bulk Read (no ``ZohoCRM.bulk.READ`` scope, an edition
+        without it) before any record: the stream is then read by COQL.
+        """
         backfill = Backfill.from_state(state.get(BACKFILL))
 
         def keep(progress: Backfill) -> None:
             state[BACKFILL] = progress.to_state()
 
+        pages = self.crm.scan(
+            read,
+            crm_read.Strategy.BULK,
+            total=plan.total,
+            backfill=backfill,
+            on_progress=keep,
+            fallback=False,
+        )
+        given = False
         self._backfilling = True
         try:
-            pages = self.crm.scan(
-                read, crm_read.Strategy.BULK, total=plan.total, backfill=backfill, on_progress=keep
+            for record in self._with_details(pages, list(read.fields)):
+                given = True
+                yield record
+        except ZohoError as error:
+            if given or error.code not in crm_read.REFUSED:
+                raise
+            self.logger.warning(
+                "%s: Zoho refuses Bulk Read (%s); reading by coql", self.name, error
             )
-            yield from self._with_details(pages, list(read.fields))
+            self._read_by(crm_read.Strategy.COQL)
+            return None
         finally:
             self._backfilling = False
         state.pop(BACKFILL, None)
         return backfill.started or crm_datetime(dt.datetime.now(dt.UTC))
+
+    def _read_by(self, strategy: crm_read.Strategy) -> None:
+        """Say in the summary how the records were read."""
+        self.progress.how = strategy.value
 
     def _tombstones(
         self, state: dict[str, Any], since: str | None, bookmark: dt.datetime | None

@@ -309,7 +309,7 @@ class ZohoCRM(ZohoClient):
             wanted,
             read,
             full=not read.conditions(),
-            count=lambda: self.total(read.module),
+            count=lambda: self.total_if_told(read.module),
             threshold=self.bulk_threshold,
             ordered=ordered,
         )
@@ -323,6 +323,8 @@ class ZohoCRM(ZohoClient):
         backfill: Backfill | None = None,
         on_progress: Callable[[Backfill], None] | None = None,
         page_rows: int | None = None,
+        fallback: bool = True,
+        on_fallback: Callable[[Strategy], None] | None = None,
     ) -> Iterator[list[dict[str, Any]]]:
         """Pages of a read whose module and fields the caller already knows (from a catalog).
 
@@ -336,36 +338,44 @@ class ZohoCRM(ZohoClient):
             backfill: For Bulk Read: where a stopped read got to.
             on_progress: For Bulk Read: called whenever the backfill moves.
             page_rows: For COQL: records a call, when fewer than 2,000 will do.
+            fallback: When Zoho refuses Bulk Read or COQL at the first call (no scope, an
+                edition or module without it), read the next way: COQL, then Get Records.
+            on_fallback: Called with the way read instead.
         """
-        chosen = Strategy(strategy)
-        if chosen in (Strategy.REST, Strategy.AUTO):
-            return rest.rest_pages(self.request, read)
-        selected = columns(read)
-        complete = completer(read, self.references)
-        if chosen == Strategy.COQL:
-            reader = CoqlReader(
+        chosen = Strategy.REST if strategy == Strategy.AUTO else Strategy(strategy)
+        ways = crm_read.FALLBACKS[chosen] if fallback else (chosen,)
+
+        def pages_by(way: Strategy) -> Iterator[list[dict[str, Any]]]:
+            if way == Strategy.REST:
+                return rest.rest_pages(self.request, read)
+            selected = columns(read)
+            complete = completer(read, self.references)
+            if way == Strategy.COQL:
+                reader = CoqlReader(
+                    self.request,
+                    read,
+                    selected,
+                    complete,
+                    self.n_concurrent,
+                    total=total,
+                    expected=lambda: self._matching(read),
+                    page_rows=page_rows,
+                )
+                return reader.pages()
+            bulk = BulkReader(
                 self.request,
+                self.download,
+                self.bulk_root,
                 read,
                 selected,
                 complete,
-                self.n_concurrent,
                 total=total,
-                expected=lambda: self._matching(read),
-                page_rows=page_rows,
+                backfill=backfill,
+                on_progress=on_progress or (lambda _: None),
             )
-            return reader.pages()
-        bulk = BulkReader(
-            self.request,
-            self.download,
-            self.bulk_root,
-            read,
-            selected,
-            complete,
-            total=total,
-            backfill=backfill,
-            on_progress=on_progress or (lambda _: None),
-        )
-        return bulk.pages()
+            return bulk.pages()
+
+        return crm_read.served(ways, pages_by, read.module, on_fallback or (lambda _: None))
 
     def _matching(self, read: PageRead) -> int | None:
         """Zoho's count of the records a read matches (by search, which may lag writes)."""
@@ -527,6 +537,15 @@ class ZohoCRM(ZohoClient):
         params = {"converted": "both", "approved": "both"}
         body = self.request("GET", f"{module}/actions/count", params=params) or {}
         return int(body.get("count", 0))
+
+    def total_if_told(self, module: str) -> int | None:
+        """:meth:`total`, or None when Zoho refuses to count (no search scope, say)."""
+        try:
+            return self.total(module)
+        except ZohoError as error:
+            if error.code in crm_read.REFUSED:
+                return None
+            raise
 
     # -- writing -------------------------------------------------------------------------
 

@@ -232,3 +232,24 @@ def coql(emulator: Emulator, query: str) -> list[dict[str, Any]]:
         if not response.json()["info"]["more_records"]:
             return rows
         after = page[-1]["id"]
+
+
+def test_a_token_without_bulk_or_coql_scopes_reads_by_get_records(tmp_path: Path) -> None:
+    scopes = "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.users.READ,ZohoCRM.org.READ"
+    scopes += ",ZohoSearch.securesearch.READ"  # counts: auto chooses Bulk Read, refused
+    flags = ("--records", "500", "--concurrency", "0", "--scopes", scopes)
+    with running_emulator(*flags) as emulator:
+        config = tap_config(emulator, crm_modules=["Accounts"], bulk_threshold=0)
+        discovered = run_tap(tmp_path, config, discover=True)
+        assert discovered.returncode == 0, discovered.stderr
+        chosen = selecting(discovered.messages[0], "crm_accounts")
+        run = run_tap(tmp_path, config, catalog=chosen)
+        assert run.returncode == 0, run.stderr
+        assert "Zoho refuses Bulk Read (OAUTH_SCOPE_MISMATCH" in run.stderr
+        assert "Zoho refuses to serve the read by coql (OAUTH_SCOPE_MISMATCH" in run.stderr
+        assert "records read by rest" in run.stderr
+        live = [r for r in run.records("crm_accounts") if not r.get("_sdc_deleted_at")]
+        count = emulator.crm(
+            "GET", "Accounts/actions/count", params={"converted": "both", "approved": "both"}
+        )
+        assert len(live) == count.json()["count"] > 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import logging
 from typing import TYPE_CHECKING
 
 from zoho_connector import fields as zoho_fields
@@ -27,9 +28,13 @@ from zoho_connector.crm_read.request import (
     PageRead,
 )
 from zoho_connector.crm_read.values import columns
+from zoho_connector.errors import ZohoError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator, Sequence
+    from typing import Any
+
+_log = logging.getLogger("zoho_connector")
 
 __all__ = [
     "MAX_PER_PAGE",
@@ -39,6 +44,7 @@ __all__ = [
     "Plan",
     "Strategy",
     "choose",
+    "served",
 ]
 
 #: Bulk Read serves no Notes, Attachments or Emails (zoho-crm-api.md §12.1).
@@ -47,6 +53,21 @@ NO_BULK_MODULES = frozenset({"Notes", "Attachments", "Emails"})
 MAX_BULK_COLUMNS = 200
 #: Records above which ``auto`` reads a whole module with Bulk Read (see README's figures).
 BULK_THRESHOLD = 10_000
+
+
+#: Zoho's answers meaning "not this way" (no scope for COQL or Bulk Read, an edition without
+#: them, a module they do not serve): the next way is tried (zoho-crm-api.md §15).
+REFUSED = frozenset(
+    {
+        "OAUTH_SCOPE_MISMATCH",
+        "NO_PERMISSION",
+        "FEATURE_NOT_ENABLED",
+        "FEATURE_NOT_SUPPORTED",
+        "NOT_SUPPORTED",
+        "API_NOT_SUPPORTED",
+        "INVALID_MODULE",
+    }
+)
 
 
 class Strategy(enum.StrEnum):
@@ -78,7 +99,7 @@ def choose(
     read: PageRead,
     *,
     full: bool,
-    count: Callable[[], int],
+    count: Callable[[], int | None],
     threshold: int = BULK_THRESHOLD,
     ordered: bool = True,
 ) -> Plan:
@@ -89,7 +110,7 @@ def choose(
         read: What to read.
         full: Whether the read is of the whole module (no bookmark, no filter).
         count: The module's record count (one call; asked only when ``auto`` may pick
-            Bulk Read).
+            Bulk Read); None when Zoho will not tell.
         threshold: Records above which ``auto`` picks Bulk Read for a full read.
         ordered: Whether the caller needs the records in order (Bulk Read's are not).
     """
@@ -110,6 +131,8 @@ def choose(
     if bulk_gap:
         return Plan(Strategy.COQL, bulk_gap)
     total = count()
+    if total is None:
+        return Plan(Strategy.COQL, "no count of the module to choose Bulk Read by")
     if total > threshold:
         return Plan(Strategy.BULK, f"a full read of {total:,} records", total)
     return Plan(Strategy.COQL, f"a full read of {total:,} records", total)
@@ -130,3 +153,45 @@ def _not_bulk(read: PageRead) -> str:
     if len(columns(read)) + 1 > MAX_BULK_COLUMNS:
         return f"more than {MAX_BULK_COLUMNS} columns"
     return ""
+
+
+#: The ways to fall back to when Zoho refuses one.
+FALLBACKS: dict[Strategy, tuple[Strategy, ...]] = {
+    Strategy.BULK: (Strategy.BULK, Strategy.COQL, Strategy.REST),
+    Strategy.COQL: (Strategy.COQL, Strategy.REST),
+    Strategy.REST: (Strategy.REST,),
+}
+
+
+def served(
+    ways: Sequence[Strategy],
+    pages_by: Callable[[Strategy], Iterator[list[dict[str, Any]]]],
+    module: str,
+    on_fallback: Callable[[Strategy], None] = lambda _: None,
+) -> Iterator[list[dict[str, Any]]]:
+    """The pages of the first way Zoho does not refuse (at its first call; see REFUSED).
+
+    Raises:
+        ZohoError: The last way's refusal, or any other error.
+    """
+    for position, way in enumerate(ways):
+        pages = pages_by(way)
+        try:
+            first = next(pages, None)
+        except ZohoError as error:
+            if position == len(ways) - 1 or error.code not in REFUSED:
+                raise
+            following = ways[position + 1]
+            _log.warning(
+                "%s: Zoho refuses to serve the read by %s (%s); reading by %s",
+                module,
+                way.value,
+                error,
+                following.value,
+            )
+            on_fallback(following)
+            continue
+        if first is not None:
+            yield first
+            yield from pages
+        return

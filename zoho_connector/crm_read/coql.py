@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 LIMIT = 2000
 MAX_ROWS = 100_000
 MAX_COLUMNS = 50
+#: Values (records times columns) fetched ahead of the reader at most: memory stays flat, a
+#: wide module has fewer pages in flight than a narrow one.
+MAX_VALUES_AHEAD = 400_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,7 +101,8 @@ class CoqlReader:
         conditions = read.conditions()
         self.where = coql_where(conditions) if conditions else "id is not null"
         self.complete = complete
-        self.n_concurrent = max(1, n_concurrent)
+        width = 1 + sum(len(chunk) for chunk in self.chunks)
+        self.n_concurrent = max(1, min(n_concurrent, MAX_VALUES_AHEAD // (self.limit * width)))
         self._expected = expected
         self._remaining = total
         self._asked = total is not None
@@ -123,20 +127,23 @@ class CoqlReader:
     ) -> Generator[list[dict[str, Any]], None, tuple[_Bound | None, bool]]:
         """The pages of one block, in order; returns (last record read, whether more remain)."""
         where = self.where if after is None else f"({self.where}) and ({self._after(after)})"
-        futures: dict[int, concurrent.futures.Future[_Page]] = {}
+        futures: dict[int, concurrent.futures.Future[_Page]] = {}  # fetched, not yet read
+        submitted = 0
 
         def fetch_through(last: int) -> None:
-            for number in range(len(futures), min(last, self.last_page) + 1):
+            nonlocal submitted
+            for number in range(submitted, min(last, self.last_page) + 1):
                 futures[number] = pool.submit(
                     contextvars.copy_context().run, self._page, where, number
                 )
+                submitted = number + 1
 
         fetch_through(min(self._ahead(), self.n_concurrent) - 1)
         previous = after
         number = 0
         try:
             while True:
-                page = futures[number].result()
+                page = futures.pop(number).result()
                 if not page.rows:
                     # Empty after a full page: the records shrank meanwhile; the next block,
                     # keyed after the last record read, reads whatever is left.
