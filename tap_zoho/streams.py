@@ -224,6 +224,7 @@ class CrmModuleStream(ZohoStream):
             self.progress.expect(lambda: self.crm.total(self.module_name))
         strategy = plan.strategy
         total = plan.total
+        deletes_since = read.since
         if strategy == crm_read.Strategy.BULK:
             started = yield from self._backfill(read, plan, state)
             strategy = crm_read.Strategy.COQL
@@ -238,7 +239,7 @@ class CrmModuleStream(ZohoStream):
         pages = self.crm.scan(read, strategy, total=total, on_fallback=self._read_by)
         records = self._with_details(pages, fields)
         if self.replication_key and self.config.get("include_deletes", True):
-            yield from _merged(records, self._tombstones(state, read.since, bookmark))
+            yield from _merged(records, self._tombstones(state, deletes_since, bookmark))
         else:
             yield from records
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -15,6 +16,7 @@ from singer_sdk.helpers.capabilities import (
     PluginCapabilities,
     TapCapabilities,
 )
+from singer_sdk.singerlib.encoding.base import SingerMessageType
 from typing_extensions import override
 
 from tap_zoho import discovery, field_metadata
@@ -38,17 +40,33 @@ from zoho_connector.plugin import ZohoPlugin
 
 if TYPE_CHECKING:
     from singer_sdk import Stream
+    from singer_sdk.singerlib import Message
 
 
 _CRM_STATIC = (CrmUsersStream, CrmOrgStream)
 _DESK_STATIC = (DeskAgentsStream, DeskDepartmentsStream, DeskThreadsStream, DeskCommentsStream)
 
 
+class StateFlushingWriter(MsgSpecWriter):
+    """msgspec's writer, flushing stdout at every message but a RECORD.
+
+    The SDK's writer flushes after each message: a system call a record, a fifth of the tap's
+    time. A STATE still reaches the target with every record before it, so a stopped run
+    loses nothing its last STATE says was read.
+    """
+
+    @override
+    def write_message(self, message: Message) -> None:
+        sys.stdout.buffer.write(self.format_message(message))
+        if message.type != SingerMessageType.RECORD:
+            sys.stdout.flush()
+
+
 class TapZoho(ZohoPlugin, Tap):
     """Singer tap for Zoho CRM and Zoho Desk."""
 
     name = "tap-zoho"
-    message_writer_class = MsgSpecWriter
+    message_writer_class = StateFlushingWriter
     capabilities: ClassVar[list[CapabilitiesEnum]] = [
         TapCapabilities.CATALOG,
         TapCapabilities.STATE,

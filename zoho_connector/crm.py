@@ -308,7 +308,7 @@ class ZohoCRM(ZohoClient):
         return crm_read.choose(
             wanted,
             read,
-            full=not read.conditions(),
+            full=read.since is None,
             count=lambda: self.total_if_told(read.module),
             threshold=self.bulk_threshold,
             ordered=ordered,

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.server import Emulator, running_emulator
-from zoho_connector import ZohoCRM
-from zoho_connector.crm_read import PageRead, Strategy, bulk
+from zoho_connector import ZohoCRM, crm_read
+from zoho_connector.crm_read import PageRead, bulk
 from zoho_connector.crm_read.bulk import Backfill
 from zoho_connector.errors import ZohoBudgetError
 from zoho_connector.formats import crm_datetime, parse_datetime
@@ -344,12 +344,28 @@ def test_max_credits_stops_a_read_before_it_would_pass(emulator: Emulator) -> No
 
 
 def test_strategies_are_chosen_by_the_read(emulator: Emulator) -> None:
-    crm = connect(emulator, bulk_threshold=1000)
-    tasks = module_read(crm, "Tasks")
-    assert crm.plan(tasks, "auto", ordered=False).strategy == Strategy.REST  # What_Id
-    leads = module_read(crm, "Leads")
-    assert crm.plan(leads, "auto", ordered=False).strategy == Strategy.BULK
-    assert crm.plan(leads, "auto", ordered=True).strategy == Strategy.COQL
-    later = module_read(crm, "Leads", since="2026-01-01T00:00:00+00:00")
-    assert crm.plan(later, "auto", ordered=False).strategy == Strategy.COQL
-    assert crm.plan(leads, "rest", ordered=False).strategy == Strategy.REST
+    crm = connect(emulator)
+    leads, visits = module_read(crm, "Leads"), module_read(crm, "Service_Visits")
+
+    def chosen(read: PageRead, count: int | None, wanted: str = "auto", **options: Any) -> str:
+        options = {"full": True, "ordered": False, "threshold": 10_000, **options}
+        return crm_read.choose(wanted, read, count=lambda: count, **options).strategy.value
+
+    # What_Id, a multi-module lookup: only Get Records returns its name
+    assert chosen(module_read(crm, "Tasks"), 50_000) == "rest"
+    # Bulk Read when a job (~60 credits) costs less than COQL: 3 a call a chunk of 50 columns
+    assert chosen(leads, 200_000) == "bulk"  # two chunks: 600 credits by COQL
+    assert chosen(leads, 15_000) == "coql"  # 48 credits by COQL
+    assert chosen(visits, 15_000) == "bulk"  # four chunks: 96 credits by COQL
+    assert chosen(visits, 9_000) == "coql"  # under the threshold
+    assert chosen(visits, 15_000, threshold=20_000) == "coql"
+    assert chosen(visits, None) == "coql"  # Zoho would not count
+    assert chosen(visits, 15_000, ordered=True) == "coql"
+    assert chosen(visits, 15_000, full=False) == "coql"
+    done = crm.query_condition("Status", "=", "Done")
+    assert chosen(dataclasses.replace(visits, filter=done), 15_000) == "coql"
+    # Asked for: Bulk Read for whole modules (an incremental read by COQL), the others as asked
+    assert chosen(leads, 100, "bulk") == "bulk"
+    assert chosen(leads, 100, "bulk", full=False) == "coql"
+    assert chosen(leads, 200_000, "rest") == "rest"
+    assert chosen(leads, 200_000, "coql") == "coql"

@@ -9,8 +9,9 @@
 
 Every way yields the same records, shaped as Get Records returns them, and skips none when
 others change during the read. ``auto`` picks Bulk Read for a full read of a module of more
-than ``bulk_threshold`` records, COQL for the rest, and Get Records where a selected field
-has a type the other two cannot return (:func:`zoho_connector.fields.queryable`).
+than ``bulk_threshold`` records when it costs fewer credits than COQL, COQL for the rest,
+and Get Records where a selected field has a type the other two cannot return
+(:func:`zoho_connector.fields.queryable`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from zoho_connector import fields as zoho_fields
+from zoho_connector.crm_read import bulk, coql
 from zoho_connector.crm_read.request import (
     MAX_PER_PAGE,
     MODIFIED_TIME,
@@ -105,27 +107,37 @@ def choose(
 ) -> Plan:
     """The way to serve a read.
 
+    ``bulk`` reads a whole module by Bulk Read whatever its size; an incremental read (a
+    bookmark, a filter) goes by COQL, which Bulk Read only costs more for.
+
     Args:
         requested: ``auto``, or the way the user asked for.
         read: What to read.
-        full: Whether the read is of the whole module (no bookmark, no filter).
+        full: Whether the read is of the whole module since the beginning (no bookmark).
         count: The module's record count (one call; asked only when ``auto`` may pick
             Bulk Read); None when Zoho will not tell.
-        threshold: Records above which ``auto`` picks Bulk Read for a full read.
+        threshold: Records above which ``auto`` picks Bulk Read for a full read, when it
+            costs fewer credits than COQL would (a job ~60; COQL 3 a call of 2,000 records
+            for each chunk of 50 columns).
         ordered: Whether the caller needs the records in order (Bulk Read's are not).
     """
     wanted = Strategy(requested)
     coql_gap = _not_queryable(read)
     if coql_gap:
-        reason = f"COQL and Bulk Read cannot return {coql_gap}"
-        return Plan(Strategy.REST, reason)
+        return Plan(Strategy.REST, f"COQL and Bulk Read cannot return {coql_gap}")
     bulk_gap = _not_bulk(read)
-    if wanted == Strategy.BULK and bulk_gap:
-        return Plan(Strategy.COQL, f"Bulk Read cannot serve it: {bulk_gap}")
+    if wanted == Strategy.BULK:
+        if bulk_gap:
+            return Plan(Strategy.COQL, f"Bulk Read cannot serve it: {bulk_gap}")
+        if not full:
+            return Plan(Strategy.COQL, "an incremental read")
+        return Plan(Strategy.BULK, "as asked")
     if wanted != Strategy.AUTO:
         return Plan(wanted, "as asked")
     if not full:
         return Plan(Strategy.COQL, "an incremental read")
+    if read.filter:
+        return Plan(Strategy.COQL, "a filtered read")
     if ordered:
         return Plan(Strategy.COQL, "records wanted in order")
     if bulk_gap:
@@ -133,9 +145,12 @@ def choose(
     total = count()
     if total is None:
         return Plan(Strategy.COQL, "no count of the module to choose Bulk Read by")
-    if total > threshold:
-        return Plan(Strategy.BULK, f"a full read of {total:,} records", total)
-    return Plan(Strategy.COQL, f"a full read of {total:,} records", total)
+    by_bulk = bulk.read_credits(total)
+    by_coql = coql.read_credits(columns(read), read.order_by, total)
+    costs = f"about {by_bulk:,} credits by Bulk Read, {by_coql:,} by COQL"
+    if total > threshold and by_bulk < by_coql:
+        return Plan(Strategy.BULK, f"a full read of {total:,} records, {costs}", total)
+    return Plan(Strategy.COQL, f"a full read of {total:,} records, {costs}", total)
 
 
 def _not_queryable(read: PageRead) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import shutil
 import tempfile
 import time
@@ -47,10 +48,13 @@ WINDOW = 190_000
 #: COQL's OFFSET plus LIMIT reaches 100,000 records at most (zoho-crm-api.md §6).
 MAX_OFFSET = 100_000
 JOB_ROWS = 200_000
-#: Seconds between two status checks of a job: growing, then every 30 seconds.
-POLL_WAITS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+#: Seconds between two status checks of a job (a credit each): growing, then every 10 s,
+#: so a job is read at most 10 s after Zoho completes it.
+POLL_WAITS = (1.0, 2.0, 4.0, 8.0, 10.0)
 #: Attempts at a job before its failure is the read's.
 JOB_ATTEMPTS = 3
+#: Credits of a job: 50 to make it, and about ten status checks and its download.
+JOB_CREDITS = 60
 CREATED_TIME = "Created_Time"
 _COMPARATORS = {
     "equals": "equal",
@@ -303,6 +307,13 @@ class BulkReader:
             )
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def read_credits(records: int) -> int:
+    """The credits of reading ``records`` records by Bulk Read: its jobs and window probes."""
+    windows = max(1, math.ceil(records / WINDOW))
+    probes = 0 if records <= WINDOW else windows * math.ceil(WINDOW / MAX_OFFSET)
+    return JOB_CREDITS * windows + probes
 
 
 def _criteria(conditions: Sequence[Condition], window: Window) -> dict[str, Any] | None:

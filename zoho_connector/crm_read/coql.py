@@ -39,9 +39,25 @@ if TYPE_CHECKING:
 LIMIT = 2000
 MAX_ROWS = 100_000
 MAX_COLUMNS = 50
+#: Credits of a COQL call of LIMIT 2,000 (zoho-crm-api.md §6).
+CALL_CREDITS = 3
 #: Values (records times columns) fetched ahead of the reader at most: memory stays flat, a
 #: wide module has fewer pages in flight than a narrow one.
 MAX_VALUES_AHEAD = 400_000
+
+
+def column_chunks(columns: Sequence[str], order: str) -> list[list[str]]:
+    """Columns in chunks of 50; each chunk carries the order field, to join and page on it."""
+    if order == "id":
+        return chunked(columns, size=MAX_COLUMNS)
+    rest = [column for column in columns if column != order]
+    return [[order, *part] for part in chunked(rest, size=MAX_COLUMNS - 1)]
+
+
+def read_credits(columns: Sequence[str], order: str, records: int) -> int:
+    """The credits of reading ``records`` records by COQL: 3 a call of 2,000, a call a chunk."""
+    pages = 1 + math.ceil(max(0, records - LIMIT) / (LIMIT - 1))
+    return CALL_CREDITS * pages * len(column_chunks(columns, order))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,9 +71,13 @@ class _Bound:
 
 @dataclasses.dataclass
 class _Page:
+    """One page: its records, and where its first call's first and last records stand."""
+
     rows: list[dict[str, Any]]
     more: bool
     size: int
+    first: _Bound | None
+    last: _Bound | None
 
 
 class CoqlReader:
@@ -93,11 +113,7 @@ class CoqlReader:
         self.call = call
         self.read = read
         self.order = read.order_by
-        if self.order == "id":
-            self.chunks = chunked(columns, size=MAX_COLUMNS)
-        else:  # every chunk carries the order field, to join and page on it
-            rest = [column for column in columns if column != self.order]
-            self.chunks = [[self.order, *part] for part in chunked(rest, size=MAX_COLUMNS - 1)]
+        self.chunks = column_chunks(columns, self.order)
         conditions = read.conditions()
         self.where = coql_where(conditions) if conditions else "id is not null"
         self.complete = complete
@@ -144,15 +160,15 @@ class CoqlReader:
         try:
             while True:
                 page = futures.pop(number).result()
-                if not page.rows:
+                if page.first is None or page.last is None:
                     # Empty after a full page: the records shrank meanwhile; the next block,
                     # keyed after the last record read, reads whatever is left.
                     return previous, number > 0
                 if number and previous is not None:
-                    yield from self._seam(previous, page.rows)
-                else:
+                    yield from self._seam(previous, page.first, page.rows)
+                elif page.rows:
                     yield page.rows
-                previous = self._bound(page.rows[-1])
+                previous = page.last
                 self._learn(page)
                 if not page.more:
                     return previous, False
@@ -164,9 +180,10 @@ class CoqlReader:
             for future in futures.values():
                 future.cancel()
 
-    def _seam(self, previous: _Bound, rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    def _seam(
+        self, previous: _Bound, first: _Bound, rows: list[dict[str, Any]]
+    ) -> Iterator[list[dict[str, Any]]]:
         """A page after the first, checked against the last record of the page before."""
-        first = self._bound(rows[0])
         if first.key > previous.key:  # the offsets shifted: read what lies between by key
             yield from self._between(previous, first)
         else:
@@ -191,7 +208,8 @@ class CoqlReader:
     def _page(self, where: str, number: int) -> _Page:
         """Page ``number`` of a block: the first chunk's rows, the other chunks joined in."""
         rows, more = self._select(self.chunks[0], where, number * self.step)
-        return _Page(self._joined(rows), more=more, size=len(rows))
+        first, last = (self._bound(rows[0]), self._bound(rows[-1])) if rows else (None, None)
+        return _Page(self._joined(rows), more, len(rows), first, last)
 
     def _joined(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Rows with the columns of every further chunk over the same key range, completed."""
