@@ -50,6 +50,7 @@ demo: install
 	$(BIN)/python scripts/demo.py
 
 bench: install
+	$(BIN)/python benchmarks/read_floor.py --memory
 	$(BIN)/python benchmarks/tap_sync.py --stream crm_leads --sizes 20000,100000
 	$(BIN)/python benchmarks/subforms.py
 

@@ -22,7 +22,7 @@ from typing_extensions import override
 from tap_zoho import field_metadata
 from tap_zoho.fixed_schemas import ORG, USERS
 from zoho_connector import crm_read
-from zoho_connector.crm_read.bulk import Backfill
+from zoho_connector.crm_read.bulk import BULK_READ_FAILED, Backfill
 from zoho_connector.errors import ZohoBudgetError, ZohoError
 from zoho_connector.formats import crm_datetime, parse_datetime
 from zoho_connector.plugin import DELETED_AT
@@ -212,10 +212,13 @@ class CrmModuleStream(ZohoStream):
             fields=fields,
             order_by=MODIFIED_TIME if self.replication_key else "id",
             since=_second_before(bookmark),
+            until=self._until(),
             per_page=self.config.get("page_size", crm_read.MAX_PER_PAGE),
             metadata=self._zoho_fields(fields),
         )
         plan = self._plan(read, full=state.get("replication_key_value") is None)
+        if plan.strategy != crm_read.Strategy.BULK:
+            state.pop(BACKFILL, None)  # a backfill given up for another way
         self._read_by(plan.strategy)
         self.logger.info("%s: read by %s (%s)", self.name, plan.strategy.value, plan.reason)
         if plan.total is not None:
@@ -234,7 +237,8 @@ class CrmModuleStream(ZohoStream):
                 bookmark = parse_datetime(started)
                 state["replication_key"] = MODIFIED_TIME
                 state["replication_key_value"] = crm_datetime(bookmark, utc=True)
-                read = dataclasses.replace(read, since=_second_before(bookmark))
+                since = _second_before(bookmark)
+                read = dataclasses.replace(read, since=since, until=self._until())
                 total = None
         pages = self.crm.scan(read, strategy, total=total, on_fallback=self._read_by)
         records = self._with_details(pages, fields)
@@ -243,10 +247,21 @@ class CrmModuleStream(ZohoStream):
         else:
             yield from records
 
+    def _until(self) -> str | None:
+        """A second before now by Zoho's clock: the records a read takes stand still."""
+        if not self.replication_key:
+            return None
+        return crm_datetime(self.crm.server_now() - dt.timedelta(seconds=1))
+
     def _plan(self, read: crm_read.PageRead, *, full: bool) -> crm_read.Plan:
-        """How to read: the setting's strategy (``auto``: by the read), or a backfill to resume."""
+        """How to read: the setting's strategy (``auto``: by the read), or a backfill to resume.
+
+        A full table is read again whole at every run: a backfill of one is not resumed
+        (the SDK's ACTIVATE_VERSION would have the target drop what the first run gave).
+        """
         wanted = self.config.get("read_strategy", "auto")
-        if self.stream_state.get(BACKFILL) and wanted in ("auto", "bulk"):
+        resumable = self.replication_key and wanted in ("auto", "bulk")
+        if self.stream_state.get(BACKFILL) and resumable:
             return crm_read.Plan(crm_read.Strategy.BULK, "resuming the backfill in STATE")
         threshold = self.config.get("bulk_threshold", crm_read.BULK_THRESHOLD)
         return crm_read.choose(
@@ -264,9 +279,12 @@ class CrmModuleStream(ZohoStream):
         """The Bulk Read records, the bookmark held; returns when Zoho made the first job.
 
         None when Zoho refuses Bulk Read (no ``ZohoCRM.bulk.READ`` scope, an edition
-        without it) before any record: the stream is then read by COQL.
+        without it) before any record, or keeps failing a job: the stream is then read by
+        COQL (from the start: records a failed backfill gave come again).
         """
         backfill = Backfill.from_state(state.get(BACKFILL))
+        # Should Zoho not say when it made the first job: no later than now (its clock).
+        before = crm_datetime(self.crm.server_now() - DELETES_MARGIN)
 
         def keep(progress: Backfill) -> None:
             state[BACKFILL] = progress.to_state()
@@ -286,17 +304,17 @@ class CrmModuleStream(ZohoStream):
                 given = True
                 yield record
         except ZohoError as error:
-            if given or error.code not in crm_read.REFUSED:
+            failed = error.code == BULK_READ_FAILED  # its records, if any, come again
+            if not failed and (given or error.code not in crm_read.REFUSED):
                 raise
-            self.logger.warning(
-                "%s: Zoho refuses Bulk Read (%s); reading by coql", self.name, error
-            )
+            self.logger.warning("%s: Bulk Read failed (%s); reading by coql", self.name, error)
+            state.pop(BACKFILL, None)
             self._read_by(crm_read.Strategy.COQL)
             return None
         finally:
             self._backfilling = False
         state.pop(BACKFILL, None)
-        return backfill.started or crm_datetime(dt.datetime.now(dt.UTC))
+        return backfill.started or before
 
     def _read_by(self, strategy: crm_read.Strategy) -> None:
         """Say in the summary how the records were read."""
@@ -316,11 +334,11 @@ class CrmModuleStream(ZohoStream):
         earliest = since
         if looked and (earliest is None or parse_datetime(looked) < parse_datetime(earliest)):
             earliest = looked
-        now = dt.datetime.now(dt.UTC) - DELETES_MARGIN
-        deletions = list(self.crm.deleted(self.module_name, since=earliest))
+        now = self.crm.server_now() - DELETES_MARGIN
+        entries = self.crm.deleted(self.module_name, since=earliest)
+        deletions = [_deletion(entry, bookmark) for entry in entries]
         state[DELETES_SEEN] = crm_datetime(now, utc=True)
-        for entry in reversed(deletions):
-            yield _deletion(entry, bookmark)
+        yield from sorted(deletions, key=lambda row: parse_datetime(row[MODIFIED_TIME]))
 
     def _zoho_fields(self, fields: list[str]) -> dict[str, Mapping[str, Any]]:
         """Zoho's facts about the fields: from the catalog, else one ``settings/fields`` call."""

@@ -221,6 +221,10 @@ class ZohoClient(abc.ABC):
     ) -> BatchSender:
         """Sends one batch of rows for ``action``; one result per row."""
 
+    def server_now(self) -> dt.datetime:
+        """Zoho's clock (from its answers' Date header), for bounds that must not pass it."""
+        return self.http.server_now()
+
     def headers(self) -> dict[str, str]:
         """The OAuth header of a live access token."""
         return self.http.auth_headers()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import math
@@ -38,7 +39,6 @@ from zoho_connector.load import (
 from zoho_connector.usage import in_parallel
 
 if TYPE_CHECKING:
-    import datetime as dt
     from collections.abc import Callable
     from pathlib import Path
 
@@ -283,11 +283,17 @@ class ZohoCRM(ZohoClient):
                 raise ZohoInputError(msg) from None
         per_page = n_rows_read or self.n_rows_read
         _check_range("n_rows_read", per_page, 1, crm_read.MAX_PER_PAGE)
+        # Ordered by Modified_Time, a read takes what was modified until a second before it
+        # starts: what changes meanwhile moves past it, never behind records already read.
+        until = None
+        if order_by == crm_read.MODIFIED_TIME:
+            until = crm_datetime(self.server_now() - dt.timedelta(seconds=1))
         return PageRead(
             module=name,
             fields=self._field_names(name, fields),
             order_by=order_by,
             since=since,
+            until=until,
             filter=_conditions(filter),
             per_page=per_page,
             metadata={field["api_name"]: field for field in self.fields(name)},
@@ -345,7 +351,9 @@ class ZohoCRM(ZohoClient):
         chosen = Strategy.REST if strategy == Strategy.AUTO else Strategy(strategy)
         ways = crm_read.FALLBACKS[chosen] if fallback else (chosen,)
 
-        def pages_by(way: Strategy) -> Iterator[list[dict[str, Any]]]:
+        def pages_by(
+            way: Strategy, read: PageRead = read, total: int | None = total
+        ) -> Iterator[list[dict[str, Any]]]:
             if way == Strategy.REST:
                 return rest.rest_pages(self.request, read)
             selected = columns(read)
@@ -372,6 +380,7 @@ class ZohoCRM(ZohoClient):
                 total=total,
                 backfill=backfill,
                 on_progress=on_progress or (lambda _: None),
+                coql_pages=lambda window: pages_by(Strategy.COQL, window, None),
             )
             return bulk.pages()
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
+import email.utils
 import logging
 import random
 import threading
@@ -167,7 +169,22 @@ class HttpStack:
         self._session.mount("http://", adapter)
         self.ledger = Ledger()
         self.budget = budget
+        self._clock_skew = 0.0  # Zoho's clock minus ours, from its answers' Date header
         self._cost = cost or (lambda *_: 1)
+
+    def server_now(self) -> dt.datetime:
+        """Zoho's clock, from the Date header of its last answer (ours until one came).
+
+        The header is whole seconds, and stamped before the answer travelled: never ahead.
+        """
+        return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self._clock_skew)
+
+    def _note_clock(self, response: requests.Response) -> None:
+        stamp = response.headers.get("Date")
+        if stamp:
+            with contextlib.suppress(TypeError, ValueError):
+                moment = email.utils.parsedate_to_datetime(stamp)
+                self._clock_skew = moment.timestamp() - time.time()
 
     def auth_headers(self) -> dict[str, str]:
         """The OAuth header of the current access token."""
@@ -240,6 +257,7 @@ class HttpStack:
                         )
                         raise ZohoError("OUTCOME_UNKNOWN", msg) from None
                 else:
+                    self._note_clock(response)
                     if (
                         response.status_code == 401
                         and not refreshed

@@ -312,13 +312,25 @@ def test_bulk_read_makes_a_failed_job_again(emulator: Emulator) -> None:
     emulator.configure(bulk_failure_rate=0)
 
 
-def test_a_window_that_outgrows_a_job_is_read_by_its_next_page(emulator: Emulator) -> None:
+def test_a_window_that_outgrows_a_job_is_read_again_by_coql(emulator: Emulator) -> None:
     crm = connect(emulator)
     read = module_read(crm, "Leads")
-    emulator.configure(bulk_page_rows=2500)
+    emulator.configure(bulk_page_rows=2500)  # as if the window held more than 200,000
     records = read_all(crm, read, "bulk")
     assert {record["id"] for record in records} == set(snapshot(emulator, "Leads"))
-    assert emulator.stats()["by_endpoint"][BULK_CREATE] == math.ceil(len(records) / 2500)
+    by_endpoint = emulator.stats()["by_endpoint"]
+    assert by_endpoint[BULK_CREATE] == 1  # never Zoho's next page: an offset
+    assert by_endpoint[COQL] >= math.ceil(len(set(snapshot(emulator, "Leads"))) / 2000)
+
+
+def test_a_coql_read_ordered_by_a_field_it_does_not_return(emulator: Emulator) -> None:
+    crm = connect(emulator)
+    ids = [
+        record["id"]
+        for page in crm.pages("Leads", fields=["Last_Name"], order_by="Modified_Time")
+        for record in page
+    ]
+    assert len(ids) == len(set(ids)) == len(snapshot(emulator, "Leads")) > 2000
 
 
 # -- the credit budget --------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from zoho_connector.crm_read import bulk, coql
 from zoho_connector.crm_read.request import (
     MAX_PER_PAGE,
     MODIFIED_TIME,
+    REFUSED,
     SORT_FIELDS,
     PageRead,
 )
@@ -41,6 +42,7 @@ _log = logging.getLogger("zoho_connector")
 __all__ = [
     "MAX_PER_PAGE",
     "MODIFIED_TIME",
+    "REFUSED",
     "SORT_FIELDS",
     "PageRead",
     "Plan",
@@ -55,21 +57,6 @@ NO_BULK_MODULES = frozenset({"Notes", "Attachments", "Emails"})
 MAX_BULK_COLUMNS = 200
 #: Records above which ``auto`` reads a whole module with Bulk Read (see README's figures).
 BULK_THRESHOLD = 10_000
-
-
-#: Zoho's answers meaning "not this way" (no scope for COQL or Bulk Read, an edition without
-#: them, a module they do not serve): the next way is tried (zoho-crm-api.md §15).
-REFUSED = frozenset(
-    {
-        "OAUTH_SCOPE_MISMATCH",
-        "NO_PERMISSION",
-        "FEATURE_NOT_ENABLED",
-        "FEATURE_NOT_SUPPORTED",
-        "NOT_SUPPORTED",
-        "API_NOT_SUPPORTED",
-        "INVALID_MODULE",
-    }
-)
 
 
 class Strategy(enum.StrEnum):

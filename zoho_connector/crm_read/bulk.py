@@ -29,8 +29,9 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zoho_connector.conditions import coql_literal, nest
+from zoho_connector.conditions import coql_literal, nest, query_condition
 from zoho_connector.crm_read import bulk_csv
+from zoho_connector.crm_read.rest import keyset_after
 from zoho_connector.errors import ZohoError
 from zoho_connector.formats import parse_datetime
 
@@ -56,6 +57,10 @@ JOB_ATTEMPTS = 3
 #: Credits of a job: 50 to make it, and about ten status checks and its download.
 JOB_CREDITS = 60
 CREATED_TIME = "Created_Time"
+#: The error of a job Zoho kept failing.
+BULK_READ_FAILED = "BULK_READ_FAILED"
+#: Hours a job may take before it counts as failed.
+JOB_HOURS = 6
 _COMPARATORS = {
     "equals": "equal",
     "not_equal": "not_equal",
@@ -77,13 +82,11 @@ class Window:
         after: Created_Time the window starts after (None: the first window).
         through: Created_Time the window ends at, inclusive (None: the last one).
         job: The Bulk Read job exporting it, once created.
-        page: Zoho's page of that job (past 1 only when a window outgrew a job).
     """
 
     after: str | None = None
     through: str | None = None
     job: str | None = None
-    page: int = 1
 
 
 @dataclasses.dataclass
@@ -109,7 +112,11 @@ class Backfill:
         """From STATE (a fresh backfill when there is none)."""
         if not isinstance(value, dict):
             return cls()
-        windows = [Window(**window) for window in value.get("windows") or []]
+        keys = {field.name for field in dataclasses.fields(Window)}
+        windows = [
+            Window(**{key: window.get(key) for key in keys})
+            for window in value.get("windows") or []
+        ]
         return cls(windows, int(value.get("done") or 0), value.get("started"))
 
 
@@ -126,6 +133,7 @@ class BulkReader:
         total: How many records the read will find, if known: one window when few.
         backfill: Where a stopped read got to (from STATE), or a fresh one.
         on_progress: Called with the backfill whenever it moves (jobs made, a window done).
+        coql_pages: Reads a window by COQL, when it outgrew a job.
     """
 
     def __init__(
@@ -140,8 +148,10 @@ class BulkReader:
         total: int | None = None,
         backfill: Backfill | None = None,
         on_progress: Callable[[Backfill], None] = lambda _: None,
+        coql_pages: Callable[[PageRead], Iterator[list[dict[str, Any]]]],
     ) -> None:
         self.call = call
+        self.coql_pages = coql_pages
         self.download = download
         self.bulk_root = bulk_root
         self.read = read
@@ -159,20 +169,21 @@ class BulkReader:
         self._create_missing_jobs()
         while backfill.done < len(backfill.windows):
             window = backfill.windows[backfill.done]
-            result = self._finished(window)
-            yield from self._exported(window, result)
-            if result.get("more_records"):
-                # The window outgrew one job (records added since it was planned): Zoho's
-                # next page of it, an offset, as nothing else continues it.
+            folder, more = self._downloaded(window)
+            try:
+                yield from self._exported(window, folder)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+            if more:
+                # The window outgrew a job (records added since it was planned, or many tied
+                # on one Created_Time). Zoho's next page would be an offset into the export,
+                # which a delete shifts: the window is read again by COQL, keyed.
                 _log.warning(
-                    "%s: a Bulk Read window holds more than %s records; reading its page %s",
+                    "%s: a Bulk Read window holds more than %s records: reading it by COQL",
                     self.read.module,
                     f"{JOB_ROWS:,}",
-                    window.page + 1,
                 )
-                follow = Window(window.after, window.through, page=window.page + 1)
-                backfill.windows.insert(backfill.done + 1, follow)
-                self._create_missing_jobs()
+                yield from self.coql_pages(self._window_read(window))
             backfill.done += 1
             self.on_progress(backfill)
 
@@ -192,22 +203,30 @@ class BulkReader:
             after = end
 
     def _window_end(self, after: str | None) -> str | None:
-        """The Created_Time ``WINDOW`` records past ``after``, in hops COQL's offsets reach."""
-        bound = after
+        """The Created_Time ``WINDOW`` records past ``after``, in hops COQL's offsets reach.
+
+        Hops are keyed on (Created_Time, id), so records tied at a hop's end are counted.
+        """
+        place: dict[str, Any] | None = None if after is None else {CREATED_TIME: after, "id": None}
         left = WINDOW
         while left > 0:
             hop = min(left, MAX_OFFSET)
-            bound = self._probe(bound, hop - 1)
-            if bound is None:
+            found = self._probe(place, hop - 1)
+            if found is None:
                 return None
+            place = found
             left -= hop
-        return bound
+        return None if place is None else str(place[CREATED_TIME])
 
-    def _probe(self, after: str | None, offset: int) -> str | None:
-        """The Created_Time of the record ``offset`` places past ``after``; None past the end."""
+    def _probe(self, after: dict[str, Any] | None, offset: int) -> dict[str, Any] | None:
+        """The record ``offset`` places past ``after`` in (Created_Time, id); None past the end."""
         conditions = [condition.coql() for condition in self.read.conditions()]
         if after is not None:
-            conditions.append(f"{CREATED_TIME} > {coql_literal(after)}")
+            literal = coql_literal(str(after[CREATED_TIME]))
+            if after["id"] is None:  # a window's start: after every record of that time
+                conditions.append(f"{CREATED_TIME} > {literal}")
+            else:
+                conditions.append(keyset_after(CREATED_TIME, after))
         where = nest(conditions, "and") if conditions else "id is not null"
         query = (
             f"select {CREATED_TIME} from {self.read.module} where {where} "
@@ -215,7 +234,25 @@ class BulkReader:
         )
         body = self.call("POST", "coql", json={"select_query": query}, idempotent=True) or {}
         rows = body.get("data") or []
-        return str(rows[0][CREATED_TIME]) if rows else None
+        return dict(rows[0]) if rows else None
+
+    def _window_read(self, window: Window) -> PageRead:
+        """A window as a read of its own: its Created_Time bounds as conditions."""
+        bounds = [
+            *(
+                query_condition(CREATED_TIME, ">", window.after, "datetime", utc=False)
+                if window.after
+                else ()
+            ),
+            *(
+                query_condition(CREATED_TIME, "<=", window.through, "datetime", utc=False)
+                if window.through
+                else ()
+            ),
+        ]
+        return dataclasses.replace(
+            self.read, order_by=CREATED_TIME, filter=[*self.read.filter, *bounds]
+        )
 
     # -- jobs ------------------------------------------------------------------------------
 
@@ -232,7 +269,7 @@ class BulkReader:
         query: dict[str, Any] = {
             "module": {"api_name": self.read.module},
             "fields": ["id", *self.columns],
-            "page": window.page,
+            "page": 1,
         }
         criteria = _criteria(self.read.conditions(), window)
         if criteria is not None:
@@ -251,12 +288,24 @@ class BulkReader:
         ):
             self.backfill.started = str(created)
 
-    def _finished(self, window: Window) -> dict[str, Any]:
-        """The result of a window's job once Zoho completes it, made again if it failed."""
+    def _downloaded(self, window: Window) -> tuple[Path, bool]:
+        """A window's export, unzipped into a folder of its own; whether the window had more.
+
+        A job that failed, or whose result Zoho no longer has (a resumed read), is made again.
+        """
         for attempt in range(1, JOB_ATTEMPTS + 1):
             state, result = self._wait(window)
             if state == "COMPLETED":
-                return result
+                folder = Path(tempfile.mkdtemp(prefix="zoho-bulk-"))
+                try:
+                    self._unzipped(window, str(result.get("download_url") or ""), folder)
+                except ZohoError as error:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    if error.code != "RESOURCE_NOT_FOUND":
+                        raise
+                    state, result = "EXPIRED", {"error_message": str(error)}
+                else:
+                    return folder, bool(result.get("more_records"))
             _log.warning(
                 "%s: Bulk Read job %s %s (%s); attempt %d of %d",
                 self.read.module,
@@ -269,12 +318,13 @@ class BulkReader:
             self._create(window)
             self.on_progress(self.backfill)
         msg = f"Bulk Read of {self.read.module} failed {JOB_ATTEMPTS} times"
-        raise ZohoError("BULK_READ_FAILED", msg)
+        raise ZohoError(BULK_READ_FAILED, msg)
 
     def _wait(self, window: Window) -> tuple[str, dict[str, Any]]:
         """The final state of a job and its result; ``EXPIRED`` for one Zoho no longer has."""
         waits = iter(POLL_WAITS)
-        while True:
+        deadline = time.monotonic() + JOB_HOURS * 3600
+        while time.monotonic() < deadline:
             try:
                 body = self.call("GET", f"{self.bulk_root}/{window.job}") or {}
             except ZohoError as error:
@@ -286,27 +336,26 @@ class BulkReader:
             if state in ("COMPLETED", "FAILURE"):
                 return state, dict(job.get("result") or {})
             time.sleep(next(waits, POLL_WAITS[-1]))
+        return "TIMED_OUT", {"error_message": f"not completed within {JOB_HOURS} hours"}
 
-    def _exported(self, window: Window, result: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
-        """The records of a completed job, from its zipped CSV, a batch at a time."""
-        folder = Path(tempfile.mkdtemp(prefix="zoho-bulk-"))
-        try:
-            archive = folder / "result.zip"
-            self.download(str(result.get("download_url") or ""), archive)
-            with zipfile.ZipFile(archive) as zipped:
-                members = [name for name in zipped.namelist() if name.endswith(".csv")]
-                if not members:
-                    msg = f"Bulk Read job {window.job} of {self.read.module} holds no CSV"
-                    raise ZohoError("INVALID_RESPONSE", msg)
-                csv_path = folder / "result.csv"
-                with zipped.open(members[0]) as source, csv_path.open("wb") as target:
-                    shutil.copyfileobj(source, target)
-            archive.unlink()
-            yield from bulk_csv.csv_pages(
-                csv_path, self.read.module, self.read.metadata, self.complete
-            )
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+    def _unzipped(self, window: Window, url: str, folder: Path) -> None:
+        """Download a job's ZIP into ``folder`` and take its CSV out (``result.csv``)."""
+        archive = folder / "result.zip"
+        self.download(url, archive)
+        with zipfile.ZipFile(archive) as zipped:
+            members = [name for name in zipped.namelist() if name.endswith(".csv")]
+            if not members:
+                msg = f"Bulk Read job {window.job} of {self.read.module} holds no CSV"
+                raise ZohoError("INVALID_RESPONSE", msg)
+            with zipped.open(members[0]) as source, (folder / "result.csv").open("wb") as target:
+                shutil.copyfileobj(source, target)
+        archive.unlink()
+
+    def _exported(self, window: Window, folder: Path) -> Iterator[list[dict[str, Any]]]:
+        """The records of a window's unzipped CSV, a batch at a time."""
+        del window  # named in errors by the CSV's module
+        csv_path = folder / "result.csv"
+        yield from bulk_csv.csv_pages(csv_path, self.read.module, self.read.metadata, self.complete)
 
 
 def read_credits(records: int) -> int:

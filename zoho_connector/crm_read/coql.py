@@ -10,10 +10,10 @@ offsets, ``n_concurrent`` at a time, each starting on the last record of the pag
   records between the two are read again by key (usually one call), so none is skipped;
 - if it comes earlier, the overlap is dropped.
 
-An updated record moves to the end of the order, where a later page (or the next run, whose
-bookmark cannot have passed it) reads it again. More than 50 columns go in chunks over the
-same key range, joined by id; a record a chunk no longer returns has changed meanwhile and
-is left to that later read.
+Records read by Modified_Time are bounded by the read's ``until`` (a second before it started,
+by Zoho's clock): an updated record moves past the bound, to the next read, never behind the
+records already read. More than 50 columns go in chunks over the same key range, joined by
+id; a record a chunk no longer returns has changed meanwhile and is left to that next read.
 
 How many pages to fetch ahead comes from the number of records expected (a count, when the
 caller can give one cheaply), so that a read of a few records costs one call.
@@ -73,7 +73,7 @@ class _Bound:
 class _Page:
     """One page: its records, and where its first call's first and last records stand."""
 
-    rows: list[dict[str, Any]]
+    rows: list[tuple[Key, dict[str, Any]]]
     more: bool
     size: int
     first: _Bound | None
@@ -167,7 +167,7 @@ class CoqlReader:
                 if number and previous is not None:
                     yield from self._seam(previous, page.first, page.rows)
                 elif page.rows:
-                    yield page.rows
+                    yield [record for _, record in page.rows]
                 previous = page.last
                 self._learn(page)
                 if not page.more:
@@ -181,15 +181,15 @@ class CoqlReader:
                 future.cancel()
 
     def _seam(
-        self, previous: _Bound, first: _Bound, rows: list[dict[str, Any]]
+        self, previous: _Bound, first: _Bound, rows: list[tuple[Key, dict[str, Any]]]
     ) -> Iterator[list[dict[str, Any]]]:
         """A page after the first, checked against the last record of the page before."""
         if first.key > previous.key:  # the offsets shifted: read what lies between by key
             yield from self._between(previous, first)
         else:
-            rows = [row for row in rows if self.read.key(row) > previous.key]
+            rows = [(key, record) for key, record in rows if key > previous.key]
         if rows:
-            yield rows
+            yield [record for _, record in rows]
 
     def _between(self, low: _Bound, high: _Bound) -> Iterator[list[dict[str, Any]]]:
         """The records strictly between two places, by key."""
@@ -198,7 +198,7 @@ class CoqlReader:
             where = f"(({self.where}) and ({self._after(after)})) and ({self._before(high)})"
             rows, more = self._select(self.chunks[0], where)
             if rows:
-                yield self._joined(rows)
+                yield [record for _, record in self._joined(rows)]
             if not rows or not more:
                 return
             after = self._bound(rows[-1])
@@ -211,8 +211,12 @@ class CoqlReader:
         first, last = (self._bound(rows[0]), self._bound(rows[-1])) if rows else (None, None)
         return _Page(self._joined(rows), more, len(rows), first, last)
 
-    def _joined(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Rows with the columns of every further chunk over the same key range, completed."""
+    def _joined(self, rows: list[dict[str, Any]]) -> list[tuple[Key, dict[str, Any]]]:
+        """Rows with the columns of every further chunk over the same key range, completed.
+
+        Each comes with its key, taken before completion (which keeps only the fields asked
+        for, maybe not the order field).
+        """
         merged = {row["id"]: row for row in rows}
         if rows and len(self.chunks) > 1:
             low, high = self._bound(rows[0]), self._bound(rows[-1])
@@ -229,7 +233,7 @@ class CoqlReader:
                 merged = {
                     key: {**row, **extras[key]} for key, row in merged.items() if key in extras
                 }
-        return [self.complete(row) for row in merged.values()]
+        return [(self.read.key(row), self.complete(row)) for row in merged.values()]
 
     def _select(
         self, columns: Sequence[str], where: str, offset: int = 0

@@ -17,6 +17,21 @@ MAX_PER_PAGE = 200
 SORT_FIELDS = ("id", "Modified_Time", "Created_Time")
 MODIFIED_TIME = "Modified_Time"
 
+#: Zoho's answers meaning "not this way" (no scope for COQL or Bulk Read, an edition without
+#: them, a module they do not serve): the next way is tried (zoho-crm-api.md §15).
+REFUSED = frozenset(
+    {
+        "OAUTH_SCOPE_MISMATCH",
+        "NO_PERMISSION",
+        "FEATURE_NOT_ENABLED",
+        "FEATURE_NOT_SUPPORTED",
+        "NOT_SUPPORTED",
+        "API_NOT_SUPPORTED",
+        "INVALID_MODULE",
+    }
+)
+
+
 #: One API call: (method, path, params=, json=, headers=, ...) -> Zoho's body or None.
 Call = Any
 #: A record's place in a read's order: its order value (as epoch seconds), then its id.
@@ -32,6 +47,10 @@ class PageRead:
         fields: The fields to return (``id`` is always returned).
         order_by: ``id``, ``Modified_Time`` or ``Created_Time``, ascending, ties by id.
         since: Only records modified after this ISO datetime.
+        until: Only records modified at or before this ISO datetime: a second before the
+            read starts (Zoho's clock), so that the records it reads stand still (one updated
+            meanwhile goes past the bound, to the next read), and the read's last record is
+            a bookmark no record changed during the read can be behind.
         filter: Conditions from :func:`~zoho_connector.conditions.query_condition`.
         per_page: Records per Get Records call (at most 200).
         converted: Zoho's ``converted`` (Leads): ``both`` reads converted Leads too.
@@ -45,6 +64,7 @@ class PageRead:
     fields: Sequence[str]
     order_by: str = "id"
     since: str | None = None
+    until: str | None = None
     filter: Sequence[Condition] = ()
     per_page: int = MAX_PER_PAGE
     converted: str = "both"
@@ -61,11 +81,19 @@ class PageRead:
         ]
 
     def conditions(self) -> list[Condition]:
-        """The filter, with ``since`` as one more condition on Modified_Time."""
-        if self.since is None:
-            return list(self.filter)
-        after = query_condition(MODIFIED_TIME, ">", self.since, "datetime", utc=False)
-        return [*self.filter, *after]
+        """The filter, with ``since`` and ``until`` as conditions on Modified_Time."""
+        conditions = list(self.filter)
+        for operator, bound in ((">", self.since), ("<=", self.until)):
+            if bound is not None:
+                conditions += query_condition(MODIFIED_TIME, operator, bound, "datetime", utc=False)
+        return conditions
+
+    def within(self, record: Mapping[str, Any]) -> bool:
+        """Whether a record was modified at or before ``until`` (always, without one)."""
+        if self.until is None:
+            return True
+        modified = record.get(MODIFIED_TIME)
+        return modified is None or parse_datetime(modified) <= parse_datetime(self.until)
 
     def field(self, name: str) -> Mapping[str, Any]:
         """The metadata of one field (empty when unknown)."""

@@ -158,21 +158,28 @@ def _step(
 
 def _tags_step(module: str, name: str, references: References) -> Callable[[dict[str, Any]], None]:
     """Tags as ``[{name, id, color_code}]`` from COQL's objects or Bulk Read's names."""
+    known: dict[str, dict[str, dict[str, Any]]] = {}  # by "id" and by "name", once asked
+
+    def lookups() -> dict[str, dict[str, dict[str, Any]]]:
+        if not known:
+            tags = references.tags(module)
+            known["id"] = {tag["id"]: tag for tag in tags}
+            known["name"] = {tag["name"]: tag for tag in tags}
+        return known
 
     def tags(row: dict[str, Any]) -> None:
         value = row.get(name)
         if not value:
             row[name] = []
             return
-        known = references.tags(module)
         if isinstance(value, str):  # Bulk Read: the names, comma-separated
-            by_name = {tag["name"]: tag for tag in known}
+            by_name = lookups()["name"]
             row[name] = [
                 by_name.get(tag_name, {"name": tag_name, "id": None, "color_code": None})
                 for tag_name in split_names(value, list(by_name))
             ]
             return
-        by_id = {tag["id"]: tag for tag in known}
+        by_id = lookups()["id"]
         row[name] = [by_id.get(str(item.get("id")), item) for item in value]
 
     return tags
