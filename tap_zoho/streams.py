@@ -24,7 +24,7 @@ from tap_zoho.fixed_schemas import ORG, USERS
 from zoho_connector import crm_read
 from zoho_connector.crm_read.bulk import BULK_READ_FAILED, Backfill
 from zoho_connector.errors import ZohoBudgetError, ZohoError
-from zoho_connector.formats import crm_datetime, parse_datetime
+from zoho_connector.formats import crm_datetime, parse_datetime, utc_text
 from zoho_connector.plugin import DELETED_AT
 from zoho_connector.usage import scoped
 
@@ -390,7 +390,7 @@ class CrmModuleStream(ZohoStream):
         for name in self._datetimes:
             value = record.get(name)
             if value:
-                record[name] = crm_datetime(value, utc=True)
+                record[name] = utc_text(value)
         return record
 
     @override

@@ -44,21 +44,30 @@ if TYPE_CHECKING:
 
 
 _CRM_STATIC = (CrmUsersStream, CrmOrgStream)
+_BLOCK = 1 << 16
 _DESK_STATIC = (DeskAgentsStream, DeskDepartmentsStream, DeskThreadsStream, DeskCommentsStream)
 
 
 class StateFlushingWriter(MsgSpecWriter):
-    """msgspec's writer, flushing stdout at every message but a RECORD.
+    """msgspec's writer, writing RECORDs in blocks of 64 KiB and flushing at every other message.
 
-    The SDK's writer flushes after each message: a system call a record, a fifth of the tap's
-    time. A STATE still reaches the target with every record before it, so a stopped run
-    loses nothing its last STATE says was read.
+    The SDK's writer flushes after each message, and stdout's own buffer is a page: a system
+    call a record, a fifth of the tap's time. A STATE still reaches the target with every
+    record before it, so a stopped run loses nothing its last STATE says was read.
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pending = bytearray()
 
     @override
     def write_message(self, message: Message) -> None:
-        sys.stdout.buffer.write(self.format_message(message))
-        if message.type != SingerMessageType.RECORD:
+        self._pending += self.format_message(message)
+        record = message.type == SingerMessageType.RECORD
+        if not record or len(self._pending) >= _BLOCK:
+            sys.stdout.buffer.write(self._pending)
+            self._pending.clear()
+        if not record:
             sys.stdout.flush()
 
 

@@ -37,6 +37,20 @@ def crm_datetime(value: str | dt.datetime, *, utc: bool = False) -> str:
     return moment.isoformat()
 
 
+def utc_text(value: str) -> str:
+    """A CRM datetime's text in UTC, as :func:`crm_datetime` with ``utc`` gives it, faster.
+
+    The tap converts every datetime of every record, so this path is kept short.
+    """
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return crm_datetime(value, utc=True)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_UTC)
+    return moment.astimezone(_UTC).replace(microsecond=0).isoformat()
+
+
 def crm_date(value: str | dt.date) -> str:
     """A date as CRM takes it: ``yyyy-MM-dd`` (a datetime keeps its own calendar day).
 

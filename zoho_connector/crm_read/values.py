@@ -8,6 +8,7 @@ once per client when first needed: never a call per record.
 
 from __future__ import annotations
 
+import operator
 import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -37,21 +38,27 @@ class References:
 
     def user(self, user_id: str) -> dict[str, Any]:
         """A user by id (every type of user; empty when Zoho lists no such user)."""
-        with self._lock:
-            if self._users is None:
-                self._users = {user["id"]: user for user in self._every_user()}
-            return self._users.get(user_id, {})
+        users = self._users
+        if users is None:  # fetched once; read without the lock afterwards
+            with self._lock:
+                if self._users is None:
+                    self._users = {user["id"]: user for user in self._every_user()}
+                users = self._users
+        return users.get(user_id, {})
 
     def layout_name(self, module: str, layout_id: str) -> str | None:
         """The name of one of a module's layouts."""
-        with self._lock:
-            if module not in self._layouts:
-                body = self._call("GET", "settings/layouts", params={"module": module}) or {}
-                self._layouts[module] = {
-                    str(layout["id"]): str(layout.get("name"))
-                    for layout in body.get("layouts") or []
-                }
-            return self._layouts[module].get(layout_id)
+        layouts = self._layouts.get(module)
+        if layouts is None:
+            with self._lock:
+                if module not in self._layouts:
+                    body = self._call("GET", "settings/layouts", params={"module": module}) or {}
+                    self._layouts[module] = {
+                        str(layout["id"]): str(layout.get("name"))
+                        for layout in body.get("layouts") or []
+                    }
+                layouts = self._layouts[module]
+        return layouts.get(layout_id)
 
     def tags(self, module: str) -> list[dict[str, Any]]:
         """A module's tags: ``id``, ``name``, ``color_code``."""
@@ -100,13 +107,18 @@ def completer(read: PageRead, references: References) -> Completer:
         if step is not None:
             steps.append(step)
 
-    names = read.listed_fields
+    names = ["id", *read.listed_fields]
+    getter = operator.itemgetter(*names)
+    in_order = getter if len(names) > 1 else lambda row: (getter(row),)
 
     def complete(row: dict[str, Any]) -> dict[str, Any]:
         for step in steps:
             step(row)
         # Keys in Get Records' order: the id, then the fields as asked.
-        return {"id": row["id"], **{name: row.get(name) for name in names}}
+        try:
+            return dict(zip(names, in_order(row), strict=True))
+        except KeyError:  # a column Zoho left out
+            return {name: row.get(name) for name in names}
 
     return complete
 
@@ -136,10 +148,14 @@ def _step(
                 row[name] = None
                 return
             user = references.user(target)
-            value = {"name": user.get("full_name"), "id": target}
             if with_email:
-                value["email"] = user.get("email")
-            row[name] = value
+                row[name] = {
+                    "name": user.get("full_name"),
+                    "id": target,
+                    "email": user.get("email"),
+                }
+            else:
+                row[name] = {"name": user.get("full_name"), "id": target}
 
         return user_lookup
     if data_type == "layout":
@@ -211,6 +227,6 @@ def split_names(text: str, known: list[str]) -> list[str]:
 
 def _id(value: Any) -> str | None:
     """The id in a lookup value: COQL's ``{"id": ...}`` or Bulk Read's bare id."""
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         value = value.get("id")
     return str(value) if value not in (None, "") else None
