@@ -26,11 +26,11 @@ import platform
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import requests
+from measured import Measured, access_token, measure
 
 from zoho_emulator.process import Banner, serve
 
@@ -62,19 +62,13 @@ class Run:
     record_calls: int
 
 
-def tap_run(command: list[str]) -> tuple[float, float, float, int]:
-    """Run the tap; wall seconds, CPU seconds, peak RSS in MiB, RECORD messages."""
-    started = time.perf_counter()
+def tap_run(command: list[str]) -> tuple[Measured, int]:
+    """Run the tap; what it took, and the RECORD messages it wrote."""
     with tempfile.TemporaryFile() as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - started
-        if os.waitstatus_to_exitcode(status) != 0:
-            msg = f"{command[:4]} failed"
-            raise RuntimeError(msg)
+        measured = measure(command, out)
         out.seek(0)
         records = sum(1 for line in out if line.startswith(b'{"type":"RECORD"'))
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, records
+    return measured, records
 
 
 def _post(banner: Banner, path: str, body: dict[str, Any] | None = None) -> None:
@@ -117,18 +111,6 @@ def _bookmark(banner: Banner, token: str, module: str, changed: int) -> str:
     return stamp
 
 
-def _token(banner: Banner) -> str:
-    form = {
-        "grant_type": "refresh_token",
-        "client_id": banner.client_id,
-        "client_secret": banner.client_secret,
-        "refresh_token": banner.refresh_token,
-    }
-    answer = requests.post(f"{banner.url}/oauth/v2/token", data=form, timeout=30).json()
-    token: str = answer["access_token"]
-    return token
-
-
 def run_scenario(scenario: Scenario, bulk_job_seconds: float, workdir: Path) -> dict[str, Run]:
     """Both runs of one scenario, on one emulator."""
     flags = [
@@ -147,7 +129,9 @@ def run_scenario(scenario: Scenario, bulk_job_seconds: float, workdir: Path) -> 
         catalog.write_text(json.dumps(_catalog(tap, scenario.stream)))
         state_args: list[str] = []
         if scenario.changed:
-            stamp = _bookmark(banner, _token(banner), STREAMS[scenario.stream], scenario.changed)
+            stamp = _bookmark(
+                banner, access_token(banner), STREAMS[scenario.stream], scenario.changed
+            )
             state = {"bookmarks": {scenario.stream: {"replication_key": "Modified_Time"}}}
             state["bookmarks"][scenario.stream]["replication_key_value"] = stamp
             (workdir / "state.json").write_text(json.dumps(state))
@@ -158,9 +142,7 @@ def run_scenario(scenario: Scenario, bulk_job_seconds: float, workdir: Path) -> 
             _post(banner, "reset")
             _post(banner, "settings", {"latency_ms": scenario.latency_ms})
             command = [sys.executable, "-m", "tap_zoho", "--config", str(run_config)]
-            seconds, cpu, peak, records = tap_run(
-                [*command, "--catalog", str(catalog), *state_args]
-            )
+            measured, records = tap_run([*command, "--catalog", str(catalog), *state_args])
             stats = _stats(banner)
             by_endpoint = stats["by_endpoint"]
             record_calls = sum(
@@ -169,7 +151,13 @@ def run_scenario(scenario: Scenario, bulk_job_seconds: float, workdir: Path) -> 
                 if endpoint.endswith(("/coql", "/{module}", "/read", "/{job_id}", "/result"))
             )
             runs[strategy] = Run(
-                seconds, cpu, peak, records, stats["requests"], stats["credits"], record_calls
+                measured.seconds,
+                measured.cpu_seconds,
+                measured.peak_mib,
+                records,
+                stats["requests"],
+                stats["credits"],
+                record_calls,
             )
     return runs
 

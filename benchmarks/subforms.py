@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from tap_sync import measure
+from measured import measure
 
 from zoho_emulator.process import serve
 
@@ -62,7 +62,8 @@ def main() -> None:
         for n_concurrent in (int(value) for value in args.concurrency.split(",")):
             config_path = _write(workdir, "config.json", config | {"n_concurrent": n_concurrent})
             requests.post(f"{banner.url}/__emulator__/reset", timeout=60)
-            seconds, _, peak = measure([*tap, "--config", config_path, "--catalog", catalog_path])
+            measured = measure([*tap, "--config", config_path, "--catalog", catalog_path])
+            seconds, peak = measured.seconds, measured.peak_mib
             stats = requests.get(f"{banner.url}/__emulator__/stats", timeout=30).json()
             records = stats["by_endpoint"]["GET /crm/{version}/{module}/{record_id}"]
             print(

@@ -24,14 +24,14 @@ import platform
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import orjson
 import requests
+from measured import access_token, measure
 
-from zoho_emulator.process import Banner, serve
+from zoho_emulator.process import serve
 
 STREAM_MODULES = {
     "crm_accounts": "Accounts",
@@ -60,32 +60,6 @@ def _baseline(url: str, token: str, module: str, fields: str, stream: str) -> in
             if not body["info"]["more_records"]:
                 return count
             query = {**query, "page_token": body["info"]["next_page_token"]}
-
-
-def measure(command: list[str]) -> tuple[float, float, float]:
-    """Run a child process; its wall time and CPU time in seconds, and peak RSS in MiB."""
-    started = time.perf_counter()
-    with Path(os.devnull).open("w") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        msg = f"{command[:3]} failed"
-        raise RuntimeError(msg)
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
-
-
-def _token(banner: Banner) -> str:
-    form = {
-        "grant_type": "refresh_token",
-        "client_id": banner.client_id,
-        "client_secret": banner.client_secret,
-        "refresh_token": banner.refresh_token,
-    }
-    token: str = requests.post(f"{banner.url}/oauth/v2/token", data=form, timeout=30).json()[
-        "access_token"
-    ]
-    return token
 
 
 def run(records: int, stream: str, workdir: Path) -> tuple[int, int, dict[str, dict[str, Any]]]:
@@ -119,7 +93,7 @@ def run(records: int, stream: str, workdir: Path) -> tuple[int, int, dict[str, d
             if name not in ("id", "_sdc_deleted_at", "Visit_Items", "Related_Accounts")
         ]
         stats_url = f"{banner.url}/__emulator__/stats"
-        token = _token(banner)
+        token = access_token(banner)
         count = requests.get(
             f"{banner.url}/crm/v8/{module}/actions/count",
             params={"converted": "both", "approved": "both"},
@@ -147,9 +121,14 @@ def run(records: int, stream: str, workdir: Path) -> tuple[int, int, dict[str, d
         sides: dict[str, dict[str, Any]] = {}
         for side, command in commands.items():
             requests.post(f"{banner.url}/__emulator__/reset", timeout=60)
-            seconds, cpu, peak = measure(command)
+            measured = measure(command)
             calls = requests.get(stats_url, timeout=30).json()["requests"]
-            sides[side] = {"seconds": seconds, "cpu": cpu, "peak_mib": peak, "calls": calls}
+            sides[side] = {
+                "seconds": measured.seconds,
+                "cpu": measured.cpu_seconds,
+                "peak_mib": measured.peak_mib,
+                "calls": calls,
+            }
     return count, len(fields), sides
 
 

@@ -240,7 +240,7 @@ class CrmModuleStream(ZohoStream):
                 since = _second_before(bookmark)
                 read = dataclasses.replace(read, since=since, until=self._until())
                 total = None
-        pages = self.crm.scan(read, strategy, total=total, on_fallback=self._read_by)
+        pages = self.crm.scan(read, strategy, total=total, on_fallback=self._read_by, ahead=True)
         records = self._with_details(pages, fields)
         if self.replication_key and self.config.get("include_deletes", True):
             yield from _merged(records, self._tombstones(state, deletes_since, bookmark))

@@ -11,6 +11,7 @@ from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.helpers._state import StateWriter
 from singer_sdk.helpers.capabilities import (
     CapabilitiesEnum,
     PluginCapabilities,
@@ -40,6 +41,7 @@ from zoho_connector.plugin import ZohoPlugin
 
 if TYPE_CHECKING:
     from singer_sdk import Stream
+    from singer_sdk.helpers.types import TapState
     from singer_sdk.singerlib import Message
 
 
@@ -69,6 +71,29 @@ class StateFlushingWriter(MsgSpecWriter):
             self._pending.clear()
         if not record:
             sys.stdout.flush()
+
+    def flush(self) -> None:
+        """Write the records still held."""
+        sys.stdout.buffer.write(self._pending)
+        self._pending.clear()
+        sys.stdout.flush()
+
+
+class FlushingStateWriter(StateWriter):
+    """The SDK's STATE writer, flushing the tap's records even when it skips a STATE.
+
+    The SDK writes no STATE that repeats the last one: a stream's last records (tombstones
+    that leave the bookmark as it was) would otherwise stay held to the end of the process.
+    """
+
+    def __init__(self, message_writer: StateFlushingWriter) -> None:
+        super().__init__(message_writer)
+        self._records = message_writer
+
+    @override
+    def write_state(self, state: TapState) -> None:
+        super().write_state(state)
+        self._records.flush()
 
 
 class TapZoho(ZohoPlugin, Tap):
@@ -163,6 +188,8 @@ class TapZoho(ZohoPlugin, Tap):
             for entry in (raw or {}).get("streams") or []
         }
         super().__init__(catalog=catalog, **options)
+        if isinstance(self.message_writer, StateFlushingWriter):
+            self._state_writer = FlushingStateWriter(self.message_writer)
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:

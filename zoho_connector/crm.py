@@ -36,7 +36,7 @@ from zoho_connector.load import (
     RowResult,
     to_wire,
 )
-from zoho_connector.usage import in_parallel
+from zoho_connector.usage import in_parallel, read_ahead
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -331,6 +331,7 @@ class ZohoCRM(ZohoClient):
         page_rows: int | None = None,
         fallback: bool = True,
         on_fallback: Callable[[Strategy], None] | None = None,
+        ahead: bool = False,
     ) -> Iterator[list[dict[str, Any]]]:
         """Pages of a read whose module and fields the caller already knows (from a catalog).
 
@@ -347,6 +348,8 @@ class ZohoCRM(ZohoClient):
             fallback: When Zoho refuses Bulk Read or COQL at the first call (no scope, an
                 edition or module without it), read the next way: COQL, then Get Records.
             on_fallback: Called with the way read instead.
+            ahead: For Get Records: fetch the next pages while the caller works on one, for a
+                caller that will take them all (the calls are made even if it stops).
         """
         chosen = Strategy.REST if strategy == Strategy.AUTO else Strategy(strategy)
         ways = crm_read.FALLBACKS[chosen] if fallback else (chosen,)
@@ -355,7 +358,8 @@ class ZohoCRM(ZohoClient):
             way: Strategy, read: PageRead = read, total: int | None = total
         ) -> Iterator[list[dict[str, Any]]]:
             if way == Strategy.REST:
-                return rest.rest_pages(self.request, read)
+                pages = rest.rest_pages(self.request, read)
+                return read_ahead(pages) if ahead else pages
             selected = columns(read)
             complete = completer(read, self.references)
             if way == Strategy.COQL:
@@ -382,6 +386,8 @@ class ZohoCRM(ZohoClient):
                 on_progress=on_progress or (lambda _: None),
                 coql_pages=lambda window: pages_by(Strategy.COQL, window, None),
             )
+            # Not read ahead: a window is done (its progress reported for STATE) only once
+            # the caller has taken its records.
             return bulk.pages()
 
         return crm_read.served(ways, pages_by, read.module, on_fallback or (lambda _: None))

@@ -12,8 +12,9 @@ import concurrent.futures
 import contextlib
 import contextvars
 import dataclasses
+import queue
 import threading
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from zoho_connector.errors import ZohoBudgetError
 
@@ -139,3 +140,55 @@ def in_parallel(function: Callable[[T], R], items: Sequence[T], n_concurrent: in
         except BaseException:
             pool.shutdown(cancel_futures=True)
             raise
+
+
+class _Failed:
+    """An error raised while reading ahead, to raise again in the reader's thread."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_END = object()
+
+
+def read_ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """The items of an iterator, the next ``depth`` computed in a thread meanwhile.
+
+    While the caller works on one page of records, the next ones are fetched: the calls'
+    latency and the caller's work overlap. The thread runs in a copy of the caller's context,
+    so its calls count for the caller's scope; an error is raised to the caller in turn.
+    """
+    ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def fill() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(_END)
+        except BaseException as error:  # raised again in the caller's thread
+            put(_Failed(error))
+
+    worker = threading.Thread(target=contextvars.copy_context().run, args=(fill,), daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is _END:
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+    finally:
+        stop.set()

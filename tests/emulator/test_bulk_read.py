@@ -91,18 +91,18 @@ def export(
     return job, [dict(zip(header, row, strict=True)) for row in rows]
 
 
-def cell(value: Any) -> str:
-    """A Get Records value as the CSV writes it (the encodings the README lists)."""
+def cell(value: Any, data_type: str = "text") -> str:
+    """A Get Records value as the CSV should write it, by its field's type (README's list)."""
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
+    if data_type in ("lookup", "ownerlookup", "userlookup", "layout"):
         return str(value["id"])
-    if isinstance(value, list):
-        if value and isinstance(value[0], dict):
-            return ",".join(tag["name"] for tag in value)
+    if data_type == "boolean":
+        return {True: "true", False: "false"}[value]
+    if data_type == "multiselectpicklist":
         return ";".join(value)
+    if data_type == "text" and isinstance(value, list):  # Tag: the names
+        return ",".join(tag["name"] for tag in value)
     return str(value)
 
 
@@ -203,7 +203,7 @@ def test_rows_equal_get_records_for_every_field_type(bulk: Emulator) -> None:
             name = field["api_name"]
             if field["data_type"] in DETAIL_ONLY:
                 continue
-            assert row[name] == cell(record[name]), (row["Id"], name)
+            assert row[name] == cell(record[name], field["data_type"]), (row["Id"], name)
             if row[name]:
                 seen.add(field["data_type"])
     every_type = {field["data_type"] for field in metadata} - set(DETAIL_ONLY)

@@ -25,7 +25,7 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zoho_emulator import timefmt
+from zoho_emulator import background, timefmt
 from zoho_emulator.crm import catalog, coql
 from zoho_emulator.seeded import mix
 
@@ -206,13 +206,10 @@ class BulkReads:
     async def running(self) -> AsyncIterator[None]:
         """Run queued jobs while the server runs; remove every result file afterwards."""
         self._directory = Path(tempfile.mkdtemp(prefix="zoho-emulator-bulk-"))
-        worker = asyncio.create_task(self._work())
         try:
-            yield
+            async with background.running(self._work()):
+                yield
         finally:
-            worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
             shutil.rmtree(self._directory, ignore_errors=True)
             self._directory = None
 

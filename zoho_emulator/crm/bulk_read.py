@@ -15,7 +15,7 @@ from starlette.responses import FileResponse, JSONResponse
 from zoho_emulator.crm import catalog, coql
 from zoho_emulator.crm.bulk_criteria import column, parse_criteria
 from zoho_emulator.crm.bulk_jobs import ADDED, COMPLETED, FAILURE, Job
-from zoho_emulator.crm.calls import call, json_body
+from zoho_emulator.crm.calls import call, json_body, module_access
 from zoho_emulator.errors import CrmError, crm_invalid_param
 
 if TYPE_CHECKING:
@@ -51,14 +51,7 @@ async def create_read_job(request: Request) -> Response:
     if not isinstance(query, dict):
         raise _missing("query")
     module = _module(query.get("module"))
-    call(request, f"ZohoCRM.modules.{module.api_name.lower()}.READ")
-    if module.restricted:
-        raise CrmError(
-            403,
-            "NO_PERMISSION",
-            "permission denied",
-            {"permissions": [f"Crm_Implied_View_{module.api_name}"]},
-        )
+    module_access(request, module, "READ")
     if "cvid" in query:
         raise crm_invalid_param("cvid", "custom views are not emulated")
     if body.get("file_type", "csv") != "csv":

@@ -60,7 +60,12 @@ def module_call(
     """:func:`call` for a module's records: also resolves the module and its permission."""
     emulator = call(request)
     store = emulator.crm.store(request.path_params["module"])
-    module = store.module
+    module_access(request, store.module, operation, *extra_scopes)
+    return emulator, store
+
+
+def module_access(request: Request, module: Module, operation: str, *extra_scopes: str) -> None:
+    """Refuse a call on a module's records without its scope or its profile's permission."""
     call(request, f"ZohoCRM.modules.{module.api_name.lower()}.{operation}", *extra_scopes)
     if module.restricted:
         raise CrmError(
@@ -69,7 +74,6 @@ def module_call(
             "permission denied",
             {"permissions": [f"Crm_Implied_View_{module.api_name}"]},
         )
-    return emulator, store
 
 
 # -- parameters --------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import itertools
 import random
 from typing import TYPE_CHECKING
 
+from zoho_emulator import background
 from zoho_emulator.crm import catalog
 from zoho_emulator.crm.writes import Writer
 
@@ -56,13 +57,8 @@ class Churn:
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """Churn while the server runs."""
-        worker = asyncio.create_task(self._run())
-        try:
+        async with background.running(self._run()):
             yield
-        finally:
-            worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()

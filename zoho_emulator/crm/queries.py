@@ -18,6 +18,7 @@ from zoho_emulator.crm.calls import (
     fields_param,
     int_param,
     json_body,
+    module_access,
     module_call,
 )
 from zoho_emulator.crm.criteria import search_predicate
@@ -123,9 +124,7 @@ async def coql_query(request: Request) -> Response:
     query = coql.parse_coql(text)
     org = emulator.crm
     store = org.store(query.module.api_name)
-    call(request, f"ZohoCRM.modules.{store.module.api_name.lower()}.READ")
-    if store.module.restricted:
-        raise CrmError(403, "NO_PERMISSION", "permission denied", {})
+    module_access(request, store.module, "READ")
     emulator.traffic.charge(request, query.credits)
     resolve = org.resolve_lookup
     # Pages of one query differ only in their trailing LIMIT/OFFSET clause.
