@@ -89,9 +89,31 @@ def field_schema(field: Mapping[str, Any]) -> dict[str, Any]:
     return dict(_BY_TYPE.get(str(field.get("type")), _STRING))
 
 
+#: Keys every record carries, whether or not the field metadata lists them (§4, §6): the
+#: stream's replication key among them.
+_RECORD_KEYS: dict[str, dict[str, Any]] = {"createdTime": _DATETIME, "modifiedTime": _DATETIME}
+#: The lookups' ids records carry, per stream (§4.1-§4.3, §4.6).
+_LOOKUP_IDS: dict[str, str] = {
+    "tickets": "departmentId contactId accountId assigneeId teamId productId",
+    "contacts": "accountId ownerId",
+    "accounts": "ownerId",
+    "tasks": "departmentId ticketId contactId ownerId",
+    "calls": "departmentId ticketId contactId ownerId",
+    "events": "departmentId ticketId contactId ownerId",
+}
+
+
 def module_schema(module: str, fields: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """A searchable module's schema: system keys, listed fields, and ``cf`` by its fields."""
-    properties: dict[str, Any] = dict(SYSTEM_KEYS[module])
+    """A searchable module's schema: system keys, listed fields, and ``cf`` by its fields.
+
+    The keys Desk always returns are in it whatever ``GET /fields`` lists (Zoho does not
+    say whether that list names system fields); a listed field's own type wins.
+    """
+    properties: dict[str, Any] = {
+        **_RECORD_KEYS,
+        **_all(_STRING, _LOOKUP_IDS[module]),
+        **SYSTEM_KEYS[module],
+    }
     custom: dict[str, Any] = {}
     for field in fields:
         name = str(field["apiName"])
