@@ -65,12 +65,8 @@ class StateFlushingWriter(MsgSpecWriter):
     @override
     def write_message(self, message: Message) -> None:
         self._pending += self.format_message(message)
-        record = message.type == SingerMessageType.RECORD
-        if not record or len(self._pending) >= _BLOCK:
-            sys.stdout.buffer.write(self._pending)
-            self._pending.clear()
-        if not record:
-            sys.stdout.flush()
+        if message.type != SingerMessageType.RECORD or len(self._pending) >= _BLOCK:
+            self.flush()
 
     def flush(self) -> None:
         """Write the records still held."""

@@ -8,13 +8,13 @@ reads through :func:`scoped`, so that the scope holds only while it computes an 
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import contextlib
 import contextvars
 import dataclasses
-import queue
 import threading
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from zoho_connector.errors import ZohoBudgetError
 
@@ -142,13 +142,6 @@ def in_parallel(function: Callable[[T], R], items: Sequence[T], n_concurrent: in
             raise
 
 
-class _Failed:
-    """An error raised while reading ahead, to raise again in the reader's thread."""
-
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-
 _END = object()
 
 
@@ -159,36 +152,19 @@ def read_ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
     latency and the caller's work overlap. The thread runs in a copy of the caller's context,
     so its calls count for the caller's scope; an error is raised to the caller in turn.
     """
-    ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
+    context = contextvars.copy_context()
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)  # one at a time, in order
 
-    def put(item: Any) -> bool:
-        while not stop.is_set():
-            try:
-                ready.put(item, timeout=0.1)
-            except queue.Full:
-                continue
-            return True
-        return False
+    def step() -> T | object:
+        return next(items, _END)
 
-    def fill() -> None:
-        try:
-            for item in items:
-                if not put(item):
-                    return
-            put(_END)
-        except BaseException as error:  # raised again in the caller's thread
-            put(_Failed(error))
+    def following() -> concurrent.futures.Future[T | object]:
+        return pool.submit(context.run, step)
 
-    worker = threading.Thread(target=contextvars.copy_context().run, args=(fill,), daemon=True)
-    worker.start()
     try:
-        while True:
-            item = ready.get()
-            if item is _END:
-                return
-            if isinstance(item, _Failed):
-                raise item.error
-            yield item
+        ahead = collections.deque(following() for _ in range(depth))
+        while (item := ahead.popleft().result()) is not _END:
+            ahead.append(following())
+            yield item  # type: ignore[misc]  # not _END: an item
     finally:
-        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
