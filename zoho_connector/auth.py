@@ -1,13 +1,18 @@
-"""OAuth: one access token per refresh token, shared by every client and thread in the process.
+"""OAuth: one access token per refresh token, shared by every client, thread and process.
 
 Zoho mints at most ten access tokens per refresh token in ten minutes and keeps fifteen alive
-(zoho-crm-api.md §1.4), so a token is refreshed once, under a lock, and reused until it is
-about to expire or Zoho calls it invalid.
+(https://www.zoho.com/crm/developer/docs/api/v8/token-validity.html), so a token is refreshed
+once, under a lock (across processes when a :class:`TokenCache` is given), and reused until it
+is about to expire or Zoho calls it invalid. When Zoho refuses a refresh for that limit, the
+refresh waits for the window to pass (up to ``refresh_wait``) instead of failing the run.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import hashlib
+import logging
 import threading
 import time
 from typing import Any, ClassVar
@@ -17,17 +22,25 @@ import requests
 from zoho_connector.errors import ZohoAuthError
 from zoho_connector.token_cache import CachedToken, TokenCache
 
+_log = logging.getLogger("zoho_connector")
 #: Refresh this long before Zoho's expiry (at most a tenth of the token's life), so no call
 #: leaves with a dying token.
 EXPIRY_MARGIN = 60.0
+#: Seconds a refresh refused for Zoho's refresh limit waits for it, by default: its window.
+REFRESH_WAIT = 600.0
 _REFRESH_ATTEMPTS = 4
+#: Zoho Accounts' error for too many refreshes of one refresh token.
+_THROTTLED = "Access Denied"
+#: Seconds between two tries of a throttled refresh.
+_THROTTLED_PAUSE = 30.0
 _HINTS = {
     "invalid_client": "Check client_id and client_secret, and that the accounts URL belongs to "
     "the data center the client was registered in (data_center / accounts_url)",
     "invalid_code": "The refresh token is wrong, revoked, or from another data center; "
     "generate a new one",
-    "Access Denied": "Zoho throttles token refreshes to ten per ten minutes per refresh token; "
-    "another process may be refreshing the same token. Wait ten minutes",
+    _THROTTLED: "Zoho refreshes a refresh token at most ten times in ten minutes, and other "
+    "processes or apps on the same refresh token took them; raise token_refresh_wait, or give "
+    "each pipeline a refresh token of its own",
 }
 
 
@@ -43,6 +56,7 @@ class AccessToken:
         verify: TLS verification (``requests``' ``verify``).
         cert: Client certificate (``requests``' ``cert``).
         cache: Where tokens are kept between processes (none: in this process only).
+        refresh_wait: Seconds a refresh refused for Zoho's refresh limit keeps trying.
     """
 
     _shared: ClassVar[dict[str, AccessToken]] = {}
@@ -59,6 +73,7 @@ class AccessToken:
         verify: bool | str | None = None,
         cert: Any = None,
         cache: TokenCache | None = None,
+        refresh_wait: float = REFRESH_WAIT,
     ) -> None:
         self.accounts_url = accounts_url.rstrip("/")
         self._key = _key(self.accounts_url, client_id, client_secret, refresh_token)
@@ -69,6 +84,7 @@ class AccessToken:
         self._timeout = timeout
         self._verify = True if verify is None else verify
         self._cert = cert
+        self.refresh_wait = refresh_wait
         self._lock = threading.Lock()
         self._value: str | None = None
         self._refresh_at = 0.0
@@ -97,18 +113,14 @@ class AccessToken:
         return f"AccessToken(accounts_url={self.accounts_url!r}, client_id=<redacted>)"
 
     def get(self) -> str:
-        """A live access token, refreshed first when missing or about to expire.
+        """A live access token, renewed first when missing or about to expire.
 
         Raises:
             ZohoAuthError: Zoho refused to refresh.
         """
         with self._lock:
             if self._value is None or time.monotonic() >= self._refresh_at:
-                cached = self._cache.load(self._key) if self._cache else None
-                if cached is not None and cached.seconds_left() > EXPIRY_MARGIN:
-                    self._take(cached.value, cached.seconds_left(), cached.api_domain)
-                    return cached.value
-                return self._refresh()
+                return self._renew()
             return self._value
 
     def invalidate(self, rejected: str) -> None:
@@ -119,10 +131,49 @@ class AccessToken:
             if self._cache is not None:
                 self._cache.discard(self._key, rejected)
 
-    def _take(self, value: str, seconds: float, api_domain: str | None) -> None:
+    def _take(self, value: str, renew_in: float, api_domain: str | None) -> None:
         self._value = value
-        self._refresh_at = time.monotonic() + seconds - min(EXPIRY_MARGIN, seconds / 10)
+        self._refresh_at = time.monotonic() + renew_in
         self.api_domain = api_domain
+
+    def _adopt(self) -> bool:
+        """Take the cached token if another process renewed it meanwhile and it is fresh."""
+        cached = self._cache.load(self._key) if self._cache else None
+        if cached is None or not cached.fresh(EXPIRY_MARGIN):
+            return False
+        renew_at = cached.renew_at or cached.expires_at - EXPIRY_MARGIN
+        self._take(cached.value, renew_at - time.time(), cached.api_domain)
+        return True
+
+    def _renew(self) -> str:
+        """The cached token, or a new one refreshed while holding the cache's lock.
+
+        The cache is read again once the lock is held: of processes renewing at once, one
+        refreshes and the others take its token. A refresh refused for Zoho's limit is tried
+        again every half minute, lock held, until ``refresh_wait`` has passed.
+        """
+        if self._adopt():
+            return str(self._value)
+        lock = self._cache.locked(self._key) if self._cache else contextlib.nullcontext()
+        with lock:
+            give_up = time.monotonic() + self.refresh_wait
+            while not self._adopt():
+                try:
+                    return self._refresh()
+                except ZohoAuthError as error:
+                    left = give_up - time.monotonic()
+                    if error.code != _THROTTLED or left <= 0:
+                        raise
+                    pause = min(_THROTTLED_PAUSE, left)
+                    _log.warning(
+                        "Zoho Accounts refuses new access tokens for now (at most ten per "
+                        "refresh token in ten minutes, shared with other processes): trying "
+                        "again at %s, giving up at %s (token_refresh_wait)",
+                        _clock(pause),
+                        _clock(left),
+                    )
+                    time.sleep(pause)
+            return str(self._value)
 
     def _refresh(self) -> str:
         form = {
@@ -166,12 +217,20 @@ class AccessToken:
         # Zoho's legacy answers give expires_in in milliseconds beside expires_in_sec (§1.2).
         seconds = float(body.get("expires_in_sec") or body.get("expires_in") or 3600)
         value = str(body["access_token"])
-        self._take(value, seconds, body.get("api_domain"))
+        renew_in = seconds - min(EXPIRY_MARGIN, seconds / 10)
+        self._take(value, renew_in, body.get("api_domain"))
         self.refreshes += 1
         if self._cache is not None:
-            expires_at = time.time() + seconds
-            self._cache.store(self._key, CachedToken(value, expires_at, self.api_domain))
+            now = time.time()
+            token = CachedToken(value, now + seconds, self.api_domain, now + renew_in)
+            self._cache.store(self._key, token)
         return value
+
+
+def _clock(seconds: float) -> str:
+    """The UTC time of day ``seconds`` from now, as a log line tells it."""
+    moment = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)
+    return moment.strftime("%H:%M:%S UTC")
 
 
 def _key(accounts_url: str, client_id: str, client_secret: str, refresh_token: str) -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 import msgspec
 
-from zoho_connector.auth import AccessToken
+from zoho_connector.auth import REFRESH_WAIT, AccessToken
 from zoho_connector.errors import ZohoError
 from zoho_connector.formats import crm_datetime
 from zoho_connector.http import TRANSIENT_ERRORS, Cost, HttpStack, raise_for_error
@@ -58,6 +58,7 @@ class ZohoClient(abc.ABC):
         cost: The API credits an answered call spent (see :class:`HttpStack`).
         token_cache: A folder where access tokens outlive the process (a
             :class:`~zoho_connector.token_cache.TokenCache`); none by default.
+        refresh_wait: Seconds a token refresh refused for Zoho's refresh limit keeps trying.
         budget: API credits the client may spend, shared with other clients; no limit by
             default.
     """
@@ -78,6 +79,7 @@ class ZohoClient(abc.ABC):
         headers: dict[str, str] | None = None,
         cost: Cost | None = None,
         token_cache: TokenCache | None = None,
+        refresh_wait: float = REFRESH_WAIT,
         budget: Budget | None = None,
     ) -> None:
         for name, value in (
@@ -100,6 +102,7 @@ class ZohoClient(abc.ABC):
             verify=verify,
             cert=cert,
             cache=token_cache,
+            refresh_wait=refresh_wait,
         )
         self.http = HttpStack(
             self.token,

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from singer_sdk import typing as th
 
+from zoho_connector.auth import REFRESH_WAIT
 from zoho_connector.crm import ZohoCRM
 from zoho_connector.data_centers import DATA_CENTERS
 from zoho_connector.desk import ZohoDesk
@@ -90,6 +91,15 @@ CONNECTION_PROPERTIES = th.PropertiesList(
         "tokens per ten minutes.",
     ),
     th.Property(
+        "token_refresh_wait",
+        th.NumberType(nullable=False, minimum=0),
+        default=REFRESH_WAIT,
+        title="Token Refresh Wait",
+        description="Seconds to keep trying when Zoho refuses a token refresh for its limit "
+        "(ten per refresh token in ten minutes, shared by every pipeline on it), before the "
+        "run fails.",
+    ),
+    th.Property(
         "verify_tls",
         th.BooleanType(nullable=False),
         default=True,
@@ -154,6 +164,7 @@ def _connection(config: Mapping[str, Any], url_setting: str) -> dict[str, Any]:
         **{name: host for name, host in hosts.items() if host},
         "verify": config.get("verify_tls", True),
         "token_cache": _token_cache(config),
+        "refresh_wait": float(config.get("token_refresh_wait", REFRESH_WAIT)),
     }
 
 

@@ -18,6 +18,7 @@ from typing_extensions import override
 from zoho_connector import conditions as zoho_conditions
 from zoho_connector import crm_read
 from zoho_connector import fields as zoho_fields
+from zoho_connector.auth import REFRESH_WAIT
 from zoho_connector.client import ZohoClient, per_record
 from zoho_connector.conditions import Condition, query_condition
 from zoho_connector.crm_read import PageRead, Plan, Strategy, rest
@@ -74,6 +75,7 @@ class ZohoCRM(ZohoClient):
             ``url`` and ``account_url`` unless they are given.
         token_cache: A folder where access tokens outlive the process (see
             :mod:`zoho_connector.token_cache`); none by default.
+        refresh_wait: Seconds a token refresh refused for Zoho's refresh limit keeps trying.
         budget: API credits the client may spend (shared with other clients); no limit by
             default.
         bulk_threshold: Records above which a full :meth:`read` uses Bulk Read.
@@ -97,6 +99,7 @@ class ZohoCRM(ZohoClient):
         *,
         data_center: str | None = None,
         token_cache: TokenCache | None = None,
+        refresh_wait: float = REFRESH_WAIT,
         budget: Budget | None = None,
         bulk_threshold: int = crm_read.BULK_THRESHOLD,
     ) -> None:
@@ -123,6 +126,7 @@ class ZohoCRM(ZohoClient):
             cert=cert,
             cost=crm_credits,
             token_cache=token_cache,
+            refresh_wait=refresh_wait,
             budget=budget,
         )
         self.api_version = api_version

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from typing_extensions import override
 
 from zoho_connector import desk_reader
+from zoho_connector.auth import REFRESH_WAIT
 from zoho_connector.client import ZohoClient
 from zoho_connector.data_centers import DATA_CENTERS
 from zoho_connector.data_centers import data_center as find_data_center
@@ -80,6 +81,7 @@ class ZohoDesk(ZohoClient):
         search_from_cap: The largest ``from`` the portal's search accepts.
         token_cache: A folder where access tokens outlive the process (see
             :mod:`zoho_connector.token_cache`); none by default.
+        refresh_wait: Seconds a token refresh refused for Zoho's refresh limit keeps trying.
         budget: API credits the client may spend (shared with other clients); no limit by
             default.
     """
@@ -103,6 +105,7 @@ class ZohoDesk(ZohoClient):
         data_center: str | None = None,
         search_from_cap: int = desk_reader.SEARCH_FROM_CAP,
         token_cache: TokenCache | None = None,
+        refresh_wait: float = REFRESH_WAIT,
         budget: Budget | None = None,
     ) -> None:
         if data_center is not None:
@@ -129,6 +132,7 @@ class ZohoDesk(ZohoClient):
             headers={"orgId": str(org_id)},
             cost=desk_credits,
             token_cache=token_cache,
+            refresh_wait=refresh_wait,
             budget=budget,
         )
         self.org_id = str(org_id)

@@ -1,20 +1,27 @@
-"""Access tokens kept on disk between processes, so that consecutive runs reuse them.
+"""Access tokens kept on disk between processes, so that runs in a row or at once share them.
 
-Zoho mints at most ten access tokens per refresh token in ten minutes (zoho-crm-api.md §1.4);
-a Meltano run starts two processes (discovery, then the sync), so a few runs in a row would
-be refused. A token lives an hour: each file holds one, for one set of credentials (named by
-their hash, never by a secret), readable by its owner only.
+Zoho mints at most ten access tokens per refresh token in ten minutes
+(https://www.zoho.com/crm/developer/docs/api/v8/token-validity.html); a Meltano run starts two
+processes (discovery, then the sync), and several pipelines may run on one refresh token, so
+each refreshing for itself would be refused. A token lives an hour: each file holds one, for
+one set of credentials (named by their hash, never by a secret), readable by its owner only.
+A lock file beside it lets one process refresh while the others wait, then read its token.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fcntl
 import json
 import logging
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 _log = logging.getLogger(__name__)
 #: Tokens live an hour: a file untouched for a day holds none worth keeping.
@@ -23,15 +30,21 @@ _STALE_SECONDS = 86400
 
 @dataclasses.dataclass(frozen=True)
 class CachedToken:
-    """An access token, when it expires (seconds since the epoch) and its API domain."""
+    """An access token, when it expires and when to renew it (seconds since the epoch)."""
 
     value: str
     expires_at: float
     api_domain: str | None = None
+    renew_at: float | None = None
 
     def seconds_left(self) -> float:
         """Seconds until it expires."""
         return self.expires_at - time.time()
+
+    def fresh(self, margin: float) -> bool:
+        """Whether it is not yet due for renewal (by default ``margin`` before it expires)."""
+        due = self.expires_at - margin if self.renew_at is None else self.renew_at
+        return time.time() < due
 
 
 class TokenCache:
@@ -57,10 +70,12 @@ class TokenCache:
         """The token stored under ``key``, if any (a file that cannot be read is none)."""
         try:
             stored = json.loads(self._path(key).read_text())
+            renew_at = stored.get("renew_at")
             return CachedToken(
                 str(stored["access_token"]),
                 float(stored["expires_at"]),
                 stored.get("api_domain"),
+                None if renew_at is None else float(renew_at),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -71,6 +86,7 @@ class TokenCache:
             "access_token": token.value,
             "expires_at": token.expires_at,
             "api_domain": token.api_domain,
+            "renew_at": token.renew_at,
         }
         path = self._path(key)
         partial = path.with_suffix(f".{os.getpid()}.tmp")
@@ -93,10 +109,31 @@ class TokenCache:
             with contextlib.suppress(OSError):
                 self._path(key).unlink()
 
+    @contextlib.contextmanager
+    def locked(self, key: str) -> Iterator[None]:
+        """Hold the lock of ``key``'s token across processes (blocks while another holds it).
+
+        A folder where no lock can be made only costs refreshes: the caller goes on unlocked.
+        """
+        lock = self.directory / f"{key}.lock"
+        try:
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as error:
+            _log.warning("No token lock in %s: %s", self.directory, error.strerror)
+            yield
+            return
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            os.utime(descriptor)  # a lock in use is never pruned as stale
+            yield
+        finally:
+            os.close(descriptor)  # releases the lock
+
     def _prune(self) -> None:
-        """Remove files no token in them could still use (a day old)."""
+        """Remove files no token in them could still use, and their locks (a day old)."""
         stale = time.time() - _STALE_SECONDS
-        for path in self.directory.glob("*.json"):
+        for path in [*self.directory.glob("*.json"), *self.directory.glob("*.lock")]:
             with contextlib.suppress(OSError):
                 if path.stat().st_mtime < stale:
                     path.unlink()
