@@ -19,8 +19,6 @@ if TYPE_CHECKING:
 
 #: Zoho keeps at most this many live access tokens per refresh token; the next evicts the oldest.
 ACTIVE_TOKENS_PER_REFRESH_TOKEN = 15
-#: The window of the refresh throttle.
-REFRESH_WINDOW_SECONDS = 600
 _THROTTLED = {
     "error": "Access Denied",
     "error_description": "You have made too many requests continuously. Please try again after "
@@ -113,7 +111,7 @@ class TokenAuthority:
         if params.get("refresh_token") != settings.refresh_token:
             return 400, {"error": "invalid_code"}
         moment = timefmt.now()
-        while self._refresh_times and moment - self._refresh_times[0] > REFRESH_WINDOW_SECONDS:
+        while self._refresh_times and moment - self._refresh_times[0] > settings.refresh_window:
             self._refresh_times.popleft()
         if len(self._refresh_times) >= settings.refresh_limit:
             return 400, dict(_THROTTLED)

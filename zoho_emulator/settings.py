@@ -18,6 +18,7 @@ RUNTIME_SETTINGS = frozenset(
         "drop_rate",
         "token_lifetime",
         "refresh_limit",
+        "refresh_window",
         "search_from_cap",
         "search_lag_seconds",
         "bulk_job_seconds",
@@ -70,7 +71,8 @@ class Settings:
         error_rate: Share of API calls answered with a 500.
         drop_rate: Share of API calls whose connection is dropped without an answer.
         token_lifetime: Seconds an access token lives.
-        refresh_limit: Token refreshes allowed per refresh token in ten minutes.
+        refresh_limit: Token refreshes allowed per refresh token in ``refresh_window``.
+        refresh_window: Seconds of the refresh limit's window (Zoho's ten minutes).
         search_from_cap: Largest ``from`` a Desk search accepts (999 in the OAS, 4999 per
             secondary sources).
         search_lag_seconds: Seconds before a CRM write shows in search (Zoho's index lag).
@@ -115,6 +117,7 @@ class Settings:
     drop_rate: float = 0.0
     token_lifetime: int = 3600
     refresh_limit: int = 10
+    refresh_window: float = 600.0
     search_from_cap: int = 999
     search_lag_seconds: float = 0.0
     bulk_job_seconds: float = 1.0
