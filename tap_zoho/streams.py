@@ -23,7 +23,7 @@ from tap_zoho import field_metadata
 from tap_zoho.fixed_schemas import ORG, USERS
 from zoho_connector import crm_read
 from zoho_connector.crm_read.bulk import BULK_READ_FAILED, Backfill
-from zoho_connector.errors import ZohoBudgetError, ZohoError
+from zoho_connector.errors import ZohoBudgetError, ZohoError, ZohoRateLimitError
 from zoho_connector.formats import crm_datetime, parse_datetime, utc_text
 from zoho_connector.plugin import DELETED_AT
 from zoho_connector.usage import scoped
@@ -82,8 +82,9 @@ class ZohoStream(Stream):
             for record in scoped(self.name, self.read(context)):
                 progress.add()
                 yield record
-        except ZohoBudgetError:
-            # Every record given is in the bookmark: its STATE lets the next run go on.
+        except (ZohoBudgetError, ZohoRateLimitError):
+            # Out of credits (the run's or the org's), or refused for hours: every record
+            # given is in the bookmark, and its STATE lets the next run go on.
             self._write_state_message()
             self.zoho_tap.log_summaries(failed=True)
             raise

@@ -11,7 +11,13 @@ Example::
 from zoho_connector.conditions import query_condition
 from zoho_connector.crm import ZohoCRM
 from zoho_connector.desk import ZohoDesk
-from zoho_connector.errors import ZohoAuthError, ZohoError, ZohoInputError, ZohoRateLimitError
+from zoho_connector.errors import (
+    ZohoAuthError,
+    ZohoCreditsError,
+    ZohoError,
+    ZohoInputError,
+    ZohoRateLimitError,
+)
 from zoho_connector.load import Action
 
 CREATE, UPDATE, DELETE, INTEGRATE, RETRIEVE = (
@@ -31,6 +37,7 @@ __all__ = [
     "Action",
     "ZohoAuthError",
     "ZohoCRM",
+    "ZohoCreditsError",
     "ZohoDesk",
     "ZohoError",
     "ZohoInputError",

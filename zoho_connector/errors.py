@@ -51,6 +51,10 @@ class ZohoRateLimitError(ZohoError):
     """Zoho kept refusing calls for rate limits (concurrency or API credits)."""
 
 
+class ZohoCreditsError(ZohoRateLimitError):
+    """The org's API credits for the day are spent: every call fails until they come back."""
+
+
 class ZohoInputError(ValueError):
     """Bad input caught before any call: unknown module or field, a missing column."""
 

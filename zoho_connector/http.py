@@ -23,7 +23,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
 
-from zoho_connector.errors import ZohoAuthError, ZohoError, ZohoRateLimitError
+from zoho_connector.errors import ZohoAuthError, ZohoCreditsError, ZohoError, ZohoRateLimitError
 from zoho_connector.usage import Budget, Ledger
 
 if TYPE_CHECKING:
@@ -33,6 +33,9 @@ _log = logging.getLogger("zoho_connector")
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: Error codes meaning "this access token is no good" (CRM §15, Desk §1.3).
 INVALID_TOKEN_CODES = frozenset({"INVALID_TOKEN", "INVALID_OAUTH"})
+#: Fresh access tokens one call may ask for when Zoho calls its token invalid: other
+#: processes' refreshes can evict a token (Zoho keeps fifteen alive), a wrong host never heals.
+TOKEN_RENEWALS = 3
 TRANSIENT_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
@@ -226,7 +229,7 @@ class HttpStack:
         """
         safe_to_repeat = method.upper() != "POST" if idempotent is None else idempotent
         limit = attempts or self.retry.attempts
-        refreshed = False
+        renewals = 0
         attempt = 0
         while True:
             attempt += 1
@@ -260,14 +263,16 @@ class HttpStack:
                     self._note_clock(response)
                     if (
                         response.status_code == 401
-                        and not refreshed
+                        and renewals < TOKEN_RENEWALS
                         and _error_code(response) in (INVALID_TOKEN_CODES)
                     ):
                         self.token.invalidate(token)
-                        refreshed = True
+                        renewals += 1
                         attempt -= 1  # a refresh is not a failed attempt
                         continue
-                    if response.status_code not in RETRYABLE_STATUSES or _final_limit(response):
+                    if response.status_code == 429:
+                        self._refuse_if_credits_spent(method, url, params, json, response)
+                    if response.status_code not in RETRYABLE_STATUSES:
                         self._slots.succeeded()
                         if response.status_code != 429:
                             bill.spent = self._cost(method, url, params, json, response)
@@ -310,6 +315,39 @@ class HttpStack:
         finally:
             self.budget.settle(held, bill.spent)
 
+    def _refuse_if_credits_spent(
+        self, method: str, url: str, params: Any, json: Any, response: requests.Response
+    ) -> None:
+        """Stop at once when a 429 says the day's credits are spent: retries cannot help.
+
+        Desk says so by its code (THRESHOLD_EXCEEDED, with Retry-After); CRM answers 429
+        TOO_MANY_REQUESTS for concurrency and credits alike, so the credits left it reports
+        (X-API-CREDITS-REMAINING) tell them apart when it sends them
+        (https://www.zoho.com/crm/developer/docs/api/v8/api-limits.html).
+
+        Raises:
+            ZohoCreditsError: They are spent.
+        """
+        code = _error_code(response) or "TOO_MANY_REQUESTS"
+        left = _credits_left(response)
+        if code != "THRESHOLD_EXCEEDED" and (
+            left is None or left >= self._cost(method, url, params, json, _ANSWERED)
+        ):
+            return
+        wait = _retry_after(response)
+        back = (
+            f"they come back in {wait / 60:.0f} min (at {_clock(wait)})"
+            if wait is not None
+            else "each call's credits come back 24 hours after it was made"
+        )
+        raise ZohoCreditsError(
+            code,
+            f"{method} {_path(url)}: Zoho's API credits for the day are spent; {back}",
+            status=429,
+            hint="the STATE written says what was done: run again then, and the run goes on "
+            "from there",
+        )
+
     def _give_up(
         self, method: str, url: str, failure: str, attempts: int, *, throttled: bool
     ) -> None:
@@ -318,8 +356,9 @@ class HttpStack:
             raise ZohoRateLimitError(
                 "TOO_MANY_REQUESTS",
                 message,
-                hint="Zoho's concurrency limit or the day's API credits are exhausted; lower "
-                "n_concurrent, or wait for credits to come back",
+                hint="other apps take the org's concurrency limit (lower n_concurrent), or the "
+                "day's API credits are spent (they come back 24 hours after each call); the "
+                "STATE written lets the next run go on",
             )
         raise ZohoError("RETRIES_EXHAUSTED", message)
 
@@ -357,9 +396,19 @@ def _error_code(response: requests.Response) -> str | None:
     return str(code) if code is not None else None
 
 
-def _final_limit(response: requests.Response) -> bool:
-    """Desk's spent daily credits (THRESHOLD_EXCEEDED, §9): retrying within hours is futile."""
-    return response.status_code == 429 and _error_code(response) == "THRESHOLD_EXCEEDED"
+def _credits_left(response: requests.Response) -> int | None:
+    """The credits CRM says the org has left, when it says (``X-API-CREDITS-REMAINING``)."""
+    value = response.headers.get("X-API-CREDITS-REMAINING")
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _clock(seconds: float) -> str:
+    """The UTC time of day ``seconds`` from now."""
+    moment = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)
+    return moment.strftime("%H:%M UTC")
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -412,10 +461,10 @@ _CODE_HINTS = {
     "OAUTH_SCOPE_MISMATCH": "The refresh token lacks a scope this call needs; generate it with "
     "the scopes listed in the README",
     "SCOPE_MISMATCH": "The refresh token lacks a Desk scope this call needs",
-    "INVALID_TOKEN": "The access token was refused even after a refresh: check that the API URL "
-    "belongs to the data center of the accounts URL",
-    "INVALID_OAUTH": "The access token was refused even after a refresh: check the Desk URL's "
-    "data center",
+    "INVALID_TOKEN": "Zoho refused access tokens it had just issued: check that crm_url belongs "
+    "to the data center of accounts_url (data_center)",
+    "INVALID_OAUTH": "Zoho refused access tokens it had just issued: check that desk_url belongs "
+    "to the data center of accounts_url (data_center)",
     "OAUTH_ORG_MISMATCH": "The Desk org id does not belong to this token",
     "THRESHOLD_EXCEEDED": "Zoho Desk's API credits for the day are used up",
 }

@@ -14,6 +14,7 @@ RUNTIME_SETTINGS = frozenset(
         "latency_ms",
         "concurrency",
         "daily_credits",
+        "crm_credits_header",
         "error_rate",
         "drop_rate",
         "token_lifetime",
@@ -68,6 +69,9 @@ class Settings:
         latency_ms: Latency added to every API call.
         concurrency: Calls in flight at once before 429 TOO_MANY_REQUESTS (0: unlimited).
         daily_credits: API credits before 429 for the rest of the day (0: unlimited).
+        crm_credits_header: Whether CRM answers tell the credits left
+            (``X-API-CREDITS-REMAINING``) once half the day's are used, as third parties
+            report; Zoho's pages do not say (off: a spent day's 429 is the concurrency one).
         error_rate: Share of API calls answered with a 500.
         drop_rate: Share of API calls whose connection is dropped without an answer.
         token_lifetime: Seconds an access token lives.
@@ -113,6 +117,7 @@ class Settings:
     latency_ms: float = 0.0
     concurrency: int = 10
     daily_credits: int = 0
+    crm_credits_header: bool = True
     error_rate: float = 0.0
     drop_rate: float = 0.0
     token_lifetime: int = 3600
@@ -142,6 +147,12 @@ class Settings:
                 msg = f"{name!r} cannot be changed at run time"
                 raise ValueError(msg)
             current = getattr(self, name)
+            if isinstance(current, bool):
+                if not isinstance(value, bool):
+                    msg = f"{name!r} must be true or false"
+                    raise ValueError(msg)
+                setattr(self, name, value)
+                continue
             if isinstance(current, str):
                 if not isinstance(value, str):
                     msg = f"{name!r} must be a string"

@@ -90,11 +90,9 @@ class Traffic:
                     "API credits for the day are used up.",
                     headers={"Retry-After": str(_CREDITS_RETRY_AFTER)},
                 )
+            # The body of a concurrency 429: only the credits header tells them apart.
             raise CrmError(
-                429,
-                "TOO_MANY_REQUESTS",
-                "too many requests. please try again after some time",
-                {"reason": "api credits exhausted"},
+                429, "TOO_MANY_REQUESTS", "too many requests. please try again after some time"
             )
         self.credits += cost
         request.state.credits = cost
@@ -170,21 +168,27 @@ class TrafficMiddleware:
             traffic.in_flight -= 1
 
     def _with_credit_headers(self, scope: Scope, send: Send, product: str) -> Send:
-        if product != "desk":
-            return send
-
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                cost = scope.get("state", {}).get("credits", 0)
-                left = self.traffic.credits_left()
                 headers = list(message.get("headers", []))
-                headers.append((b"x-rate-limit-request-weight-v3", str(cost).encode()))
-                if left is not None:
-                    headers.append((b"x-rate-limit-remaining-v3", str(left).encode()))
+                headers += self._credit_headers(scope, product)
                 message = {**message, "headers": headers}
             await send(message)
 
         return send_with_headers
+
+    def _credit_headers(self, scope: Scope, product: str) -> list[tuple[bytes, bytes]]:
+        """Desk's weight and credits left on every answer; CRM's credits left past half."""
+        left = self.traffic.credits_left()
+        if product == "crm":
+            limit = self.settings.daily_credits
+            shown = self.settings.crm_credits_header and left is not None and left * 2 <= limit
+            return [(b"x-api-credits-remaining", str(left).encode())] if shown else []
+        cost = scope.get("state", {}).get("credits", 0)
+        headers = [(b"x-rate-limit-request-weight-v3", str(cost).encode())]
+        if left is not None:
+            headers.append((b"x-rate-limit-remaining-v3", str(left).encode()))
+        return headers
 
 
 def _drop_connection(receive: Receive) -> bool:

@@ -48,6 +48,7 @@ from zoho_connector import (
     query_condition,
 )
 from zoho_connector.config import crm_client
+from zoho_connector.errors import ZohoCreditsError
 from zoho_connector.formats import parse_datetime
 from zoho_connector.frames import to_frame
 from zoho_connector.http import RetryPolicy
@@ -1310,11 +1311,21 @@ def test_retries_give_up_with_zoho_errors(isolated: Emulator) -> None:
     isolated.configure(error_rate=0, daily_credits=1)
     isolated.reset()
     crm.request("GET", "org")  # the day's one credit
-    with pytest.raises(ZohoRateLimitError) as limited:
-        crm.count("Leads")
+    with pytest.raises(ZohoCreditsError) as spent:
+        crm.count("Leads")  # X-API-CREDITS-REMAINING: 0 tells it from concurrency
+    assert "credits for the day are spent" in spent.value.message
+    assert "24 hours" in spent.value.message
+    assert isolated.stats()["faults"]["credits_exhausted"] == 1
+    isolated.configure(crm_credits_header=False)  # the 429 of concurrency, nothing else
+    try:
+        with pytest.raises(ZohoRateLimitError) as limited:
+            crm.count("Leads")
+    finally:
+        isolated.configure(crm_credits_header=True)
+    assert not isinstance(limited.value, ZohoCreditsError)
     assert limited.value.code == "TOO_MANY_REQUESTS"
-    assert "n_concurrent" in (limited.value.hint or "")
-    assert isolated.stats()["faults"]["credits_exhausted"] == 3
+    assert "credits are spent" in (limited.value.hint or "")
+    assert isolated.stats()["faults"]["credits_exhausted"] == 4
 
 
 def test_timeouts_are_retried_then_reported(isolated: Emulator) -> None:

@@ -57,6 +57,7 @@ def test_daily_credits_run_out() -> None:
         assert statuses == [200] * 5
         assert spent.status_code == 429
         assert spent.json()["code"] == "TOO_MANY_REQUESTS"
+        assert spent.headers["X-API-CREDITS-REMAINING"] == "0"
         stats = server.stats()
         assert stats["credits"] == 5
         assert stats["credits_remaining"] == 0
