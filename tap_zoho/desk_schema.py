@@ -45,6 +45,8 @@ _ACTIVITY_KEYS: dict[str, dict[str, Any]] = {
 SYSTEM_KEYS: dict[str, dict[str, dict[str, Any]]] = {
     "tickets": {
         "id": _STRING,
+        "ticketNumber": _STRING,
+        "customerResponseTime": _DATETIME,
         "statusType": _STRING,
         "channelCode": _STRING,
         "layoutId": _STRING,

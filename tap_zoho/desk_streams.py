@@ -1,8 +1,10 @@
 """Desk streams: modules by modified time, agents and departments in full, ticket children.
 
 Searchable modules (tickets, contacts, accounts, tasks, calls, events) are read ascending by
-modifiedTime in windows past the search's ``from`` cap (``zoho_connector.desk_reader``), so
-their bookmarks advance as they go and an interrupted sync resumes. A ticket's threads and
+modifiedTime by keyset (``zoho_connector.desk_reader``), so their bookmarks advance as they go
+and an interrupted sync resumes at its bookmark (taken inclusively: the records of that
+millisecond come again). A record changed during the read comes again later in it, with its
+new modifiedTime, so the order, and the bookmark, only go forward. A ticket's threads and
 comments are read when the ticket is (it changed since the last run), and only when its
 counters say it has any.
 """

@@ -167,8 +167,8 @@ class ZohoDesk(ZohoClient):
     ) -> Iterator[list[dict[str, Any]]]:
         """Every matching record, page by page, in constant memory.
 
-        Searchable modules come ascending by modifiedTime, windowed past the search's ``from``
-        cap (see ``desk_reader``); agents and departments come as plain lists.
+        Searchable modules come ascending by modifiedTime, read by keyset (see
+        ``desk_reader``); agents and departments come as plain lists.
 
         Args:
             module: A Desk module (``tickets``, ``contacts``, ``accounts``, ``tasks``,

@@ -1,10 +1,13 @@
 """Reading Zoho Desk records page by page: searches by modified time, and plain lists.
 
-Desk search reaches only ``from`` ≤ 999 (some portals 4,999) in one query (zoho-desk-api.md
-§3.1), so a long read is a series of windows of ``modifiedTimeRange``, sorted by modifiedTime:
-when a window runs into the ``from`` cap, the next one starts at the last modifiedTime seen
-(bounds are inclusive), skipping the records of that millisecond already given. Nothing is lost
-at a window edge and nothing comes twice. Empty answers are 204 (§2.1).
+A read by modified time is a keyset read: every page is a search of ``modifiedTimeRange`` from
+the latest modifiedTime given, sorted by modifiedTime, from offset 0, and the ids already given
+at that instant are dropped. A record changed or deleted meanwhile shifts nothing (offset
+pages skip a record for each one that moves behind them), the search's ``from`` cap (999, some
+portals 4,999: zoho-desk-api.md §3.1) is never reached, and every page costs the cheapest
+credits (§9). Only a run of more than a page of records sharing one millisecond is paged by
+offsets, and read again until a pass finds none of its records missed. Records changed during
+the read come again, later in the read. Empty answers are 204 (§2.1).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from zoho_connector.errors import ZohoError
-from zoho_connector.formats import desk_datetime
+from zoho_connector.formats import desk_datetime, parse_datetime
 
 SEARCH_LIMIT = 100
 LIST_LIMIT = 100
@@ -23,6 +26,7 @@ LIST_LIMIT = 100
 SEARCH_FROM_CAP = 999
 #: The start of every full read: before any Desk portal existed.
 EPOCH = "2000-01-01T00:00:00.000Z"
+_MILLISECOND = dt.timedelta(milliseconds=1)
 
 #: One API call: (method, path, params=..., json=...) -> Zoho's body or None.
 Call = Callable[..., dict[str, Any] | None]
@@ -50,51 +54,138 @@ class SearchRead:
 
 
 def search_pages(call: Call, read: SearchRead) -> Iterator[list[dict[str, Any]]]:
-    """Pages of a search, ascending by modifiedTime, in windows (see the module docstring)."""
-    start = desk_datetime(read.since) if read.since else EPOCH
-    end = desk_datetime(read.until or dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5))
-    edge: str | None = None
-    given_at_edge: set[str] = set()
-    while True:  # one window
-        offset = 0
-        last: str | None = None
-        ids_at_last: set[str] = set()
-        while True:  # one page of the window
-            params = {
-                **read.params,
-                "modifiedTimeRange": f"{start},{end}",
-                "sortBy": "modifiedTime",
-                "from": offset,
-                "limit": read.limit,
-            }
-            try:
-                rows = _rows(call("GET", f"{read.module}/search", params=params))
-            except ZohoError as error:
-                if not (offset and _refuses_from(error)):
-                    raise
-                # The portal's cap is lower than assumed: this window ends here; remember it.
-                read.from_cap = offset - read.limit
-                break
-            fresh = [
-                row
-                for row in rows
-                if row.get("modifiedTime") != edge or row["id"] not in given_at_edge
-            ]
-            if fresh:
-                yield fresh
-            for row in rows:
-                if row.get("modifiedTime") != last:
-                    last, ids_at_last = row.get("modifiedTime"), set()
-                ids_at_last.add(row["id"])
-            if len(rows) < read.limit:
-                return
-            offset += read.limit
-            if offset > read.from_cap:
-                break
-        if last is None or last == edge:
-            msg = f"more than {read.from_cap} {read.module} share one modifiedTime ({last})"
-            raise ZohoError("FROM_CAP_EXCEEDED", msg)
-        start, edge, given_at_edge = last, last, ids_at_last
+    """Pages of a search, ascending by modifiedTime, read by keyset (see the module docstring).
+
+    Raises:
+        ZohoError: More records share one modifiedTime than one search reaches
+            (``FROM_CAP_EXCEEDED``), or a row has no modifiedTime.
+    """
+    key = _Keyset(read, _instant(read.since or EPOCH))
+    until = _instant(read.until) if read.until else None
+    # A millisecond past ``until``, as the range's start (see _Keyset.search).
+    last = until or dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
+    end = desk_datetime(last + _MILLISECOND)
+    while True:
+        rows = key.search(call, end)
+        ties, later = key.split(rows)
+        if key.offset and (later or len(rows) < read.limit):
+            ties += key.missed_ties(call, end)
+        given = ties + [row for row in later if until is None or _modified(row) <= until]
+        if given:
+            yield given
+        if len(rows) < read.limit:
+            return
+        key.advance(later)
+
+
+@dataclasses.dataclass
+class _Keyset:
+    """Where a keyset read is: its floor, the ids given at it, the offset among its ties.
+
+    Attributes:
+        read: The read.
+        floor: The latest modifiedTime given (the read's start before any).
+        given: Ids of the records given whose modifiedTime is the floor.
+        offset: ``from`` of the next page: 0 but inside a run of ties longer than a page.
+    """
+
+    read: SearchRead
+    floor: dt.datetime
+    given: set[str] = dataclasses.field(default_factory=set)
+    offset: int = 0
+
+    def search(self, call: Call, end: str, offset: int | None = None) -> list[dict[str, Any]]:
+        """One page of records modified at or after the floor.
+
+        Raises:
+            ZohoError: The portal refuses the offset (``FROM_CAP_EXCEEDED``).
+        """
+        # Zoho's Search API page (desk.zoho.com/DeskAPIDocument, "Search Tickets") does not
+        # say whether modifiedTimeRange includes its bounds: starting a millisecond early
+        # holds the floor's records either way; split() drops those before it.
+        since = desk_datetime(self.floor - _MILLISECOND)
+        at = self.offset if offset is None else offset
+        params = {
+            **self.read.params,
+            "modifiedTimeRange": f"{since},{end}",
+            "sortBy": "modifiedTime",
+            "from": at,
+            "limit": self.read.limit,
+        }
+        try:
+            return _rows(call("GET", f"{self.read.module}/search", params=params))
+        except ZohoError as error:
+            if not (at and _refuses_from(error)):
+                raise
+            self.read.from_cap = at - self.read.limit
+            raise self._too_many_ties() from error
+
+    def split(
+        self, rows: list[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """A page's records at the floor not yet given (now marked given), and those after it."""
+        ties = [r for r in rows if _modified(r) == self.floor and r["id"] not in self.given]
+        later = [r for r in rows if _modified(r) > self.floor]
+        self.given.update(row["id"] for row in ties)
+        return ties, later
+
+    def advance(self, later: list[dict[str, Any]]) -> None:
+        """Move the floor to a full page's last modifiedTime, or page on among its ties.
+
+        Raises:
+            ZohoError: The ties reach past the ``from`` cap (``FROM_CAP_EXCEEDED``).
+        """
+        if later:
+            self.floor = _modified(later[-1])
+            self.given = {row["id"] for row in later if _modified(row) == self.floor}
+            self.offset = 0
+            return
+        self.offset += self.read.limit
+        if self.offset > self.read.from_cap:
+            raise self._too_many_ties()
+
+    def missed_ties(self, call: Call, end: str) -> list[dict[str, Any]]:
+        """The floor's records that offset pages missed, read again until none are.
+
+        A tie that changes while its run is paged by offsets leaves the run and shifts the
+        others: one of them can fall between two pages.
+        """
+        missed: list[dict[str, Any]] = []
+        while True:
+            found: list[dict[str, Any]] = []
+            offset = 0
+            while True:
+                rows = self.search(call, end, offset)
+                found += self.split(rows)[0]
+                if len(rows) < self.read.limit or _modified(rows[-1]) > self.floor:
+                    break
+                offset += self.read.limit
+            if not found:
+                return missed
+            missed += found
+
+    def _too_many_ties(self) -> ZohoError:
+        read = self.read
+        msg = f"more than {read.from_cap} {read.module} share one modifiedTime ({self.floor})"
+        return ZohoError("FROM_CAP_EXCEEDED", msg)
+
+
+def _instant(text: str) -> dt.datetime:
+    """A Desk datetime at Desk's precision (milliseconds), for comparing."""
+    return parse_datetime(desk_datetime(text))
+
+
+def _modified(row: Mapping[str, Any]) -> dt.datetime:
+    """A search row's modifiedTime.
+
+    Raises:
+        ZohoError: The row has none (the read's key).
+    """
+    value = row.get("modifiedTime")
+    if not value:
+        msg = f"a Desk search row has no modifiedTime (id {row.get('id')})"
+        raise ZohoError("NO_MODIFIED_TIME", msg)
+    return _instant(str(value))
 
 
 def search_matches(

@@ -114,6 +114,18 @@ def _parser() -> argparse.ArgumentParser:
         default=defaults.search_lag_seconds,
         help="seconds before a CRM write shows in search",
     )
+    limits.add_argument(
+        "--desk-fields-system-keys",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.desk_fields_system_keys,
+        help="Desk GET /fields lists system fields (times, lookup ids)",
+    )
+    limits.add_argument(
+        "--desk-ranges-inclusive",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.desk_ranges_inclusive,
+        help="Desk search time ranges include their bounds (no: both excluded)",
+    )
     bulk = serve.add_argument_group("bulk read")
     bulk.add_argument(
         "--bulk-job-seconds",

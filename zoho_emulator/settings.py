@@ -22,6 +22,8 @@ RUNTIME_SETTINGS = frozenset(
         "refresh_window",
         "search_from_cap",
         "search_lag_seconds",
+        "desk_fields_system_keys",
+        "desk_ranges_inclusive",
         "bulk_job_seconds",
         "bulk_failure_rate",
         "bulk_page_rows",
@@ -80,6 +82,10 @@ class Settings:
         search_from_cap: Largest ``from`` a Desk search accepts (999 in the OAS, 4999 per
             secondary sources).
         search_lag_seconds: Seconds before a CRM write shows in search (Zoho's index lag).
+        desk_fields_system_keys: Whether Desk's ``GET /fields`` lists system fields (the
+            record times, AutoNumber and lookup ids); Zoho does not say (off: it does not).
+        desk_ranges_inclusive: Whether Desk search time ranges include their bounds; Zoho
+            does not say (off: both bounds are excluded).
         bulk_job_seconds: Least time a Bulk Read job takes from creation to completion.
         bulk_failure_rate: Share of Bulk Read jobs that end in FAILURE.
         bulk_page_rows: Records a Bulk Read page holds (Zoho's 200,000).
@@ -125,6 +131,8 @@ class Settings:
     refresh_window: float = 600.0
     search_from_cap: int = 999
     search_lag_seconds: float = 0.0
+    desk_fields_system_keys: bool = True
+    desk_ranges_inclusive: bool = True
     bulk_job_seconds: float = 1.0
     bulk_failure_rate: float = 0.0
     bulk_page_rows: int = 200_000

@@ -69,11 +69,18 @@ class Contains:
 
 @dataclasses.dataclass(frozen=True)
 class TimeRange:
-    """A datetime key within ``[start, end]``, inclusive (epoch milliseconds)."""
+    """A datetime key within ``[start, end]`` (epoch milliseconds), or ``(start, end)``."""
 
     key: str
     start: int
     end: int
+    inclusive: bool = True
+
+    def holds(self, millis: int) -> bool:
+        """Whether an instant is within the range."""
+        if self.inclusive:
+            return self.start <= millis <= self.end
+        return self.start < millis < self.end
 
 
 Filter = Match | Contains | TimeRange
@@ -83,7 +90,7 @@ def accepts(flt: Filter, index: int, store: ModuleStore, value_of: ValueOf) -> b
     """Whether a record passes one filter."""
     if isinstance(flt, TimeRange):
         millis = store.time_ms(index, flt.key)
-        return millis is not None and flt.start <= millis <= flt.end
+        return millis is not None and flt.holds(millis)
     if isinstance(flt, Contains):
         return flt.accepts_any([value_of(index, key) for key in flt.keys])
     return flt.accepts(value_of(index, flt.key))
@@ -107,8 +114,14 @@ def select(
             def position(i: int) -> Any:
                 return store.sort_key(i, sort)
 
-            low = bisect.bisect_left(order, time_bound(window.start, upper=False), key=position)
-            high = bisect.bisect_right(order, time_bound(window.end, upper=True), key=position)
+            first = time_bound(window.start, upper=not window.inclusive)
+            last = time_bound(window.end, upper=window.inclusive)
+            if window.inclusive:
+                low = bisect.bisect_left(order, first, key=position)
+                high = bisect.bisect_right(order, last, key=position)
+            else:
+                low = bisect.bisect_right(order, first, key=position)
+                high = bisect.bisect_left(order, last, key=position)
             order = order[low:high]
     if not rest:
         return order

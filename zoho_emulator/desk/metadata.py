@@ -75,9 +75,22 @@ def _allowed(module: Module, field: Field, value: str) -> dict[str, Any]:
     return {"value": value}
 
 
-def fields(module: Module, created_ms: int) -> list[dict[str, Any]]:
-    """Every field of a module, system ones first."""
-    return [describe(module, field, n, created_ms) for n, field in enumerate(module.fields)]
+def fields(module: Module, created_ms: int, *, system_keys: bool = True) -> list[dict[str, Any]]:
+    """Every field of a module, system ones first; without them unless ``system_keys``."""
+    return [
+        describe(module, field, n, created_ms)
+        for n, field in enumerate(module.fields)
+        if system_keys or not is_system(field)
+    ]
+
+
+def is_system(field: Field) -> bool:
+    """A field Zoho may leave out of ``GET /fields``: record times, AutoNumber, lookup ids.
+
+    Zoho's Fields API page (desk.zoho.com/DeskAPIDocument, "Fields") shows layout fields but
+    does not say whether the keys every record carries are listed too.
+    """
+    return not field.custom and (not field.writable or field.type == "LookUp")
 
 
 def legacy(meta: dict[str, Any]) -> dict[str, Any]:

@@ -188,7 +188,11 @@ def _described(call: Call, departments_param: str) -> list[dict[str, Any]]:
         if call.org.department(department) is None:
             raise invalid(departments_param)
     wanted = query.values("apiNames", max_items=300)
-    described = metadata.fields(module, call.org.seeded.start_ms - 100 * DAY_MS)
+    described = metadata.fields(
+        module,
+        call.org.seeded.start_ms - 100 * DAY_MS,
+        system_keys=call.org.settings.desk_fields_system_keys,
+    )
     return [meta for meta in described if wanted is None or meta["apiName"] in wanted]
 
 
@@ -277,7 +281,9 @@ def _search(module: Module) -> Handler:
     async def handler(request: Request) -> Response:
         call = await admit(request, endpoint)
         sort, descending = call.query.sort(searches.search_sorts(module), "relevance")
-        selection = call.org.select(module, sort, searches.search_filters(module, call.query))
+        inclusive = call.org.settings.desk_ranges_inclusive
+        filters = searches.search_filters(module, call.query, inclusive=inclusive)
+        selection = call.org.select(module, sort, filters)
         return rows(
             [
                 shapes.search_row(module, call.org.record(module, index))

@@ -64,8 +64,8 @@ def search_params(module: Module) -> frozenset[str]:
     )
 
 
-def search_filters(module: Module, query: Query) -> tuple[Filter, ...]:
-    """The filters of a search query.
+def search_filters(module: Module, query: Query, *, inclusive: bool = True) -> tuple[Filter, ...]:
+    """The filters of a search query (time ranges with their bounds unless not ``inclusive``).
 
     Raises:
         DeskError: 422 for a value too short, a numbered criterion that is not
@@ -88,7 +88,7 @@ def search_filters(module: Module, query: Query) -> tuple[Filter, ...]:
     for key in _ranges(module):
         window = query.time_range(f"{key}Range")
         if window is not None:
-            filters.append(TimeRange(key, *window))
+            filters.append(TimeRange(key, *window, inclusive=inclusive))
     return tuple(filters)
 
 
