@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from typing import TYPE_CHECKING
 
@@ -53,6 +54,14 @@ async def _reset(request: Request) -> JSONResponse:
 async def _expire_tokens(request: Request) -> JSONResponse:
     emulator_of(request).tokens.expire_all()
     return JSONResponse({"status": "expired"})
+
+
+async def _revoke_token(request: Request) -> JSONResponse:
+    """Revoke the refresh token and its access tokens (``{"revoked": false}`` restores it)."""
+    body = await request.body()
+    revoked = bool(json.loads(body).get("revoked", True)) if body else True
+    emulator_of(request).tokens.revoke(revoked=revoked)
+    return JSONResponse({"status": "revoked" if revoked else "restored"})
 
 
 async def _update_settings(request: Request) -> JSONResponse:
@@ -143,6 +152,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/__emulator__/stats", _stats, methods=["GET"]),
         Route("/__emulator__/reset", _reset, methods=["POST"]),
         Route("/__emulator__/expire-tokens", _expire_tokens, methods=["POST"]),
+        Route("/__emulator__/revoke-token", _revoke_token, methods=["POST"]),
         Route("/__emulator__/settings", _update_settings, methods=["PATCH"]),
         *crm.ROUTES,
         *desk.ROUTES,

@@ -36,7 +36,8 @@ class Emulator:
     def reset(self) -> None:
         """Restore the seeded data, drop Bulk Read jobs and zero the counters; tokens stay valid.
 
-        Churn goes on (with its draws restarted) over the restored data.
+        A revoked refresh token is restored. Churn goes on (with its draws restarted) over the
+        restored data.
         """
         self.crm = CrmOrg(self.settings)
         self.desk = DeskOrg(self.settings)
@@ -44,6 +45,7 @@ class Emulator:
         self.churn.reset()
         self.traffic.reset()
         self.tokens.reset_throttle()
+        self.tokens.revoke(revoked=False)
 
     @staticmethod
     def base_url(request: Request) -> str:

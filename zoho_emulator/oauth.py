@@ -77,6 +77,7 @@ class TokenAuthority:
         self._live: collections.OrderedDict[str, AccessToken] = collections.OrderedDict()
         self._refresh_times: collections.deque[float] = collections.deque()
         self.refreshes = 0
+        self.revoked = False
 
     def reset_throttle(self) -> None:
         """Forget past refreshes (the emulator's reset), keeping live tokens valid."""
@@ -86,6 +87,16 @@ class TokenAuthority:
     def expire_all(self) -> None:
         """Expire every live access token, as an hour passing would."""
         self._live.clear()
+
+    def revoke(self, *, revoked: bool = True) -> None:
+        """Revoke the refresh token (or restore it), as its owner removing the client would.
+
+        A revoked refresh token's access tokens are refused (INVALID_TOKEN, Desk's
+        INVALID_OAUTH), and refreshing it answers ``invalid_code``.
+        """
+        self.revoked = revoked
+        if revoked:
+            self._live.clear()
 
     def grant(self, params: dict[str, str], api_domain: str) -> tuple[int, dict[str, object]]:
         """Answer a token request.
@@ -108,7 +119,7 @@ class TokenAuthority:
             or params.get("client_secret") != settings.client_secret
         ):
             return 400, {"error": "invalid_client"}
-        if params.get("refresh_token") != settings.refresh_token:
+        if params.get("refresh_token") != settings.refresh_token or self.revoked:
             return 400, {"error": "invalid_code"}
         moment = timefmt.now()
         while self._refresh_times and moment - self._refresh_times[0] > settings.refresh_window:
