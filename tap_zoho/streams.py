@@ -244,7 +244,8 @@ class CrmModuleStream(ZohoStream):
         pages = self.crm.scan(read, strategy, total=total, on_fallback=self._read_by, ahead=True)
         records = self._with_details(pages, fields)
         if self.replication_key and self.config.get("include_deletes", True):
-            yield from _merged(records, self._tombstones(state, deletes_since, bookmark))
+            deletions = self._tombstones(state, deletes_since, read.until, bookmark)
+            yield from _merged(records, deletions)
         else:
             yield from records
 
@@ -322,9 +323,16 @@ class CrmModuleStream(ZohoStream):
         self.progress.how = strategy.value
 
     def _tombstones(
-        self, state: dict[str, Any], since: str | None, bookmark: dt.datetime | None
+        self,
+        state: dict[str, Any],
+        since: str | None,
+        until: str | None,
+        bookmark: dt.datetime | None,
     ) -> Iterator[dict[str, Any]]:
         """Records deleted since the read's start, or since the last run's look at deletes.
+
+        Deletions after the read's end (``until``) are the next run's, as changes are: one
+        would move the bookmark past records changed meanwhile, which no run would read.
 
         A record deleted during the last run came after that run's look at the recycle bin,
         possibly before the bookmark it left: deletes are asked for from the earlier of the
@@ -337,7 +345,12 @@ class CrmModuleStream(ZohoStream):
             earliest = looked
         now = self.crm.server_now() - DELETES_MARGIN
         entries = self.crm.deleted(self.module_name, since=earliest)
-        deletions = [_deletion(entry, bookmark) for entry in entries]
+        end = parse_datetime(until) if until else None
+        deletions = [
+            _deletion(entry, bookmark)
+            for entry in entries
+            if end is None or parse_datetime(entry["deleted_time"]) <= end
+        ]
         state[DELETES_SEEN] = crm_datetime(now, utc=True)
         yield from sorted(deletions, key=lambda row: parse_datetime(row[MODIFIED_TIME]))
 

@@ -33,6 +33,7 @@ from tap_zoho.streams import CrmModuleStream, CrmOrgStream, CrmUsersStream
 from zoho_connector.config import (
     CONCURRENCY_PROPERTY,
     CONNECTION_PROPERTIES,
+    PRODUCT_NAMES,
     PROGRESS_PROPERTY,
 )
 from zoho_connector.crm_read import BULK_THRESHOLD, MAX_PER_PAGE, Strategy
@@ -189,7 +190,11 @@ class TapZoho(ZohoPlugin, Tap):
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        """The SDK's checks, and ``start_date`` as a datetime (JSON Schema's format is not)."""
+        """The SDK's checks, ``start_date`` as a datetime, and unknown settings.
+
+        JSON Schema's format is not checked; unknown settings: see
+        :meth:`ZohoPlugin.checked_config`.
+        """
         errors = super()._validate_config(raise_errors=raise_errors)
         start = self.config.get("start_date")
         try:
@@ -197,9 +202,30 @@ class TapZoho(ZohoPlugin, Tap):
                 parse_datetime(start)
         except (TypeError, ValueError):
             errors.append(f"start_date {start!r} is no ISO 8601 datetime (2026-01-31T00:00:00Z)")
-            if raise_errors:
-                raise ConfigValidationError("Config validation failed", errors=errors) from None
-        return errors
+        return self.checked_config(errors, raise_errors=raise_errors)
+
+    @override
+    def setup_mapper(self) -> None:
+        """The SDK's stream maps; then the products of the selected streams, checked.
+
+        This is the start of a sync: one call a product, so that a wrong ``desk_org_id``
+        fails before CRM is read. Discovery sets up no mapper: its own calls check.
+        """
+        super().setup_mapper()
+        selected = {
+            stream.name.split("_", 1)[0] for stream in self.streams.values() if stream.selected
+        }
+        self.check_products(product for product in PRODUCT_NAMES if product in selected)
+
+    @override
+    def run_discovery(self) -> str:
+        """The SDK's discovery; a config Zoho refuses ends it with one line, no traceback."""
+        try:
+            return super().run_discovery()
+        except ConfigValidationError as error:
+            for line in error.errors:
+                self.logger.error("%s", line)
+            raise SystemExit(1) from None
 
     def _given_entries(self, prefix: str) -> list[dict[str, Any]] | None:
         """The input catalog's module entries of a product, or None without a catalog."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from singer_sdk import Target
@@ -10,7 +11,7 @@ from singer_sdk.contrib.msgspec import MsgSpecReader
 from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities
 from typing_extensions import override
 
-from target_zoho.routes import STREAMS_PROPERTY, route_of
+from target_zoho.routes import STREAMS_PROPERTY, RouteError, route_of
 from target_zoho.sinks import MAX_BATCH, ReadOnlyStreamSink, ZohoSink
 from zoho_connector.config import (
     CONCURRENCY_PROPERTY,
@@ -87,10 +88,33 @@ class TargetZoho(ZohoPlugin, Target):
 
     @override
     def setup_mapper(self) -> None:
+        """The SDK's stream maps; then the products the config names, checked at start.
+
+        One call a product: Desk when ``desk_org_id`` is set or a mapping writes there, CRM
+        when a mapping writes there or Desk is off. Any other product is checked when its
+        first stream's SCHEMA comes, still before its first record is written.
+        """
         # The SDK drains on record age; its default (five minutes) leaves long loads with no
         # STATE to resume from.
         self._MAX_RECORD_AGE_IN_MINUTES = float(self.config.get("state_interval_seconds", 60)) / 60
         super().setup_mapper()
+        self.check_products(self._named_products())
+
+    @override
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        """The SDK's checks, and unknown settings (see :meth:`ZohoPlugin.checked_config`)."""
+        errors = super()._validate_config(raise_errors=raise_errors)
+        return self.checked_config(errors, raise_errors=raise_errors)
+
+    def _named_products(self) -> list[str]:
+        """The products the config says the streams are written to, CRM first."""
+        mapped: set[str] = set()
+        for stream in self.config.get("streams") or {}:
+            with contextlib.suppress(RouteError):  # it fails at its SCHEMA, naming the stream
+                mapped.add(route_of(stream, self.config).product)
+        desk = bool(self.config.get("desk_org_id"))
+        named = {"crm": "crm" in mapped or not desk, "desk": "desk" in mapped or desk}
+        return [product for product, checked in named.items() if checked]
 
     @override
     def client_options(self) -> dict[str, Any]:

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from zoho_connector.config import crm_client, desk_client
+from singer_sdk.exceptions import ConfigValidationError
+
+from zoho_connector.config import (
+    PRODUCT_NAMES,
+    crm_client,
+    desk_client,
+    settings_to_blame,
+    unknown_settings,
+)
 from zoho_connector.progress import Progress, run_summary
 from zoho_connector.usage import Budget, Usage
 
 if TYPE_CHECKING:
     import logging
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from zoho_connector.crm import ZohoCRM
     from zoho_connector.desk import ZohoDesk
@@ -31,6 +39,8 @@ class ZohoPlugin:
 
     #: The distribution both plugins ship in: the SDK reads their version from it.
     package_name: str | None = "zoho-singer"
+    name: str
+    config_jsonschema: ClassVar[dict[str, Any]]
     config: Mapping[str, Any]
     logger: logging.Logger
     _summarized = False
@@ -47,13 +57,55 @@ class ZohoPlugin:
 
     @functools.cached_property
     def crm(self) -> ZohoCRM:
-        """The connected CRM client."""
-        return crm_client(self.config, **self.client_options())
+        """The connected CRM client (connecting, one call, checks the credentials and host).
+
+        Raises:
+            ConfigValidationError: CRM refused them: one line naming the setting to fix.
+        """
+        with settings_to_blame("crm", self.config):
+            return crm_client(self.config, **self.client_options())
 
     @functools.cached_property
     def desk(self) -> ZohoDesk:
-        """The connected Desk client (needs ``desk_org_id``)."""
-        return desk_client(self.config, **self.client_options())
+        """The connected Desk client (needs ``desk_org_id``, which connecting checks).
+
+        Raises:
+            ConfigValidationError: Desk refused the org, credentials or host: one line naming
+                the setting to fix.
+        """
+        with settings_to_blame("desk", self.config):
+            return desk_client(self.config, **self.client_options())
+
+    def check_products(self, products: Iterable[str]) -> None:
+        """Connect the clients of these products now, before any record: one call each.
+
+        Raises:
+            ConfigValidationError: A product refused the config.
+        """
+        for product in products:
+            client = self.crm if product == "crm" else self.desk
+            self.logger.info("%s answers at %s", PRODUCT_NAMES[product], client.url)
+
+    def checked_config(self, errors: list[str], *, raise_errors: bool) -> list[str]:
+        """The SDK's config errors, and the settings of the config that no setting names.
+
+        A near miss of a setting (a typo) is an error; another unknown name, a warning. Call
+        it after the SDK's checks, which add its own settings (``stream_maps``...) to the
+        schema.
+
+        Raises:
+            ConfigValidationError: There are errors, and ``raise_errors`` is set.
+        """
+        known = self.config_jsonschema.get("properties") or {}
+        typos, others = unknown_settings(self.name, self.config, known)
+        for line in others:
+            self.logger.warning("%s", line)
+        errors = [*errors, *typos]
+        if errors and raise_errors:
+            raise ConfigValidationError("Config validation failed", errors=errors)
+        for line in typos:
+            self.logger.warning("%s", line)
+        return errors
 
     @functools.cached_property
     def progresses(self) -> dict[str, Progress]:
