@@ -1,9 +1,9 @@
 """The sink: batches a stream's records, writes them, and reports every failed record.
 
-A failed record is logged with Zoho's code, message and field, and written as a JSON line
-(stream, record, code, message, details) to ``rejects_path`` when it is set. Unless
-``allow_failures`` is on, a batch with a failed record fails the run: the target raises
-before the STATE that follows the batch goes out, so a rerun from the last STATE loses
+A failed record is logged with its input line, Zoho's code, message and field, and written
+as a JSON line (line, stream, record, code, message, details) to ``rejects_path`` when it is
+set. Unless ``allow_failures`` is on, a batch with a failed record fails the run: the target
+raises before the STATE that follows the batch goes out, so a rerun from the last STATE loses
 nothing (the SDK emits STATE only after every sink has drained).
 """
 
@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from singer_sdk.exceptions import InvalidRecord
+from singer_sdk.exceptions import InvalidRecord, MissingKeyPropertiesError
 from singer_sdk.sinks import BatchSink
 from singer_sdk.sinks.core import JSONSchemaValidator
 from typing_extensions import override
 
+from target_zoho.bad_input import InvalidFieldError, where
 from target_zoho.routes import RouteError, route_of
-from target_zoho.writers import CrmWriter, DeskWriter, Writer
+from target_zoho.writers import OUTCOMES, CrmWriter, DeskWriter, Writer
 from zoho_connector.errors import ZohoInputError
 from zoho_connector.usage import usage_scope
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Sequence
 
     from target_zoho.target import TargetZoho
     from zoho_connector.load import RowResult
@@ -38,19 +40,7 @@ class LoadFailedError(RuntimeError):
 
 
 class NamingValidator(JSONSchemaValidator):
-    """The SDK's record validation, its errors naming the stream, the record and the field."""
-
-    def __init__(
-        self,
-        schema: dict[str, Any],
-        stream: str,
-        key_of: Callable[[Mapping[str, Any]], str],
-        *,
-        validate_formats: bool,
-    ) -> None:
-        super().__init__(schema, validate_formats=validate_formats)
-        self.stream = stream
-        self.key_of = key_of
+    """The SDK's record validation, its errors naming the field."""
 
     @override
     def validate(self, record: dict[str, Any]) -> None:
@@ -58,12 +48,23 @@ class NamingValidator(JSONSchemaValidator):
             super().validate(record)
         except InvalidRecord as error:
             path = getattr(error.__cause__, "absolute_path", ())  # jsonschema's ValidationError
-            field = "/".join(str(part) for part in path) or "(the record)"
-            msg = f"stream {self.stream} record {self.key_of(record)} field {field}: "
-            raise InvalidRecord(msg + error.error_message, record) from error
+            field = "/".join(str(part) for part in path) or None
+            raise InvalidFieldError(error.error_message, record, field) from error
 
 
-class ZohoSink(BatchSink):
+class KeyCheckingSink(BatchSink):
+    """A sink whose records missing a key property are refused naming the property."""
+
+    @override
+    def _singer_validate_message(self, record: dict[str, Any]) -> None:
+        missing = [f'"{key}"' for key in self.key_properties if key not in record]
+        if missing:
+            noun = "property" if len(missing) == 1 else "properties"
+            msg = f"missing key {noun} {', '.join(missing)}"
+            raise MissingKeyPropertiesError(msg)
+
+
+class ZohoSink(KeyCheckingSink):
     """Writes one stream to one Zoho module (see the module docstring)."""
 
     def __init__(
@@ -91,18 +92,13 @@ class ZohoSink(BatchSink):
             msg = f"stream {self.stream_name!r}: {error}"
             raise RouteError(msg) from error
         # One progress a stream: a new SCHEMA makes a new sink, not a new count.
-        self.progress = target.progress(self.stream_name, "written", self.logger)
+        self.progress = target.progress(self.stream_name, "written", self.logger, OUTCOMES)
 
     @override
     def get_validator(self) -> JSONSchemaValidator | None:
         if not self.validate_schema:
             return None
-        return NamingValidator(
-            self.schema,
-            self.stream_name,
-            self.route.key_of,
-            validate_formats=self.validate_field_string_format,
-        )
+        return NamingValidator(self.schema, validate_formats=self.validate_field_string_format)
 
     @property
     @override
@@ -117,6 +113,12 @@ class ZohoSink(BatchSink):
         return True
 
     @override
+    def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
+        """Stage the record, and the number of its input line (named if it fails)."""
+        super().process_record(record, context)
+        context.setdefault("lines", []).append(self.zoho.line_number)
+
+    @override
     def process_batch(self, context: dict[str, Any]) -> None:
         records = context.get("records", [])
         try:
@@ -125,32 +127,42 @@ class ZohoSink(BatchSink):
         except Exception:
             self.zoho.log_summaries(failed=True)
             raise
-        failures = [
-            (record, result)
-            for record, result in zip(records, results, strict=True)
-            if not result.success
-        ]
-        for record, result in failures:
-            self._reject(record, result)
-        self.progress.add(len(records) - len(failures), len(failures))
+        outcomes: Counter[str] = Counter()
+        failures: list[str] = []
+        lines = context.get("lines") or [0] * len(records)  # none for a BATCH message's file
+        for line, record, result in zip(lines, records, results, strict=True):
+            if result.success:
+                outcomes[self.writer.outcome(record, result)] += 1
+            else:
+                failures.append(self._reject(line, record, result))
+        self.progress.add(outcomes.total(), len(failures), outcomes)
         left_out = self.writer.left_out()
         if left_out:
             self.logger.info("Not written (Desk computes them): %s", ", ".join(sorted(left_out)))
         if failures and not self.config.get("allow_failures", False):
             msg = (
                 f"{len(failures)} of {len(records)} records of stream {self.stream_name} failed "
-                f"(first: {failures[0][1].message}); set allow_failures to go on past them"
+                f"(first: {failures[0]}); set allow_failures to go on past them"
             )
             self.zoho.log_summaries(failed=True)
             raise LoadFailedError(msg)
 
-    def _reject(self, record: dict[str, Any], result: RowResult) -> None:
-        key = self.route.key_of(record)
-        self.logger.warning("Stream %s record %s failed: %s", self.stream_name, key, result.message)
+    def _reject(self, line: int, record: dict[str, Any], result: RowResult) -> str:
+        """Log a failed record (and append it to ``rejects_path``); where and why it failed."""
+        field = result.details.get("api_name") or result.details.get("field")
+        place = where(
+            line,
+            self.stream_name,
+            self.route.key_of(record),
+            field if isinstance(field, str) else None,
+        )
+        self.logger.warning("Rejected: %s: %s", place, result.message)
+        reason = f"{place}: {result.message}"
         path = self.config.get("rejects_path")
         if not path:
-            return
-        line = {
+            return reason
+        entry = {
+            "line": line,
             "stream": self.stream_name,
             "record": {k: v for k, v in record.items() if not k.startswith("_sdc_")},
             "code": result.code,
@@ -158,7 +170,8 @@ class ZohoSink(BatchSink):
             "details": result.details,
         }
         with _REJECTS_LOCK, open(path, "a", encoding="utf-8") as rejects:
-            rejects.write(json.dumps(line, ensure_ascii=False, default=_as_sent) + "\n")
+            rejects.write(json.dumps(entry, ensure_ascii=False, default=_as_sent) + "\n")
+        return reason
 
 
 def _as_sent(value: Any) -> str:
@@ -166,7 +179,7 @@ def _as_sent(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-class ReadOnlyStreamSink(BatchSink):
+class ReadOnlyStreamSink(KeyCheckingSink):
     """A tap-zoho stream with no module to write to (``crm_org``, ``desk_agents``...).
 
     Its records are counted and named in a warning, never written; the run goes on, so that

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from singer_sdk import Target
 from singer_sdk import typing as th
-from singer_sdk.contrib.msgspec import MsgSpecReader
 from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities
 from typing_extensions import override
 
+from target_zoho.bad_input import BadInputError, error_of, problem, where
+from target_zoho.reader import NumberedReader
 from target_zoho.routes import STREAMS_PROPERTY, RouteError, route_of
-from target_zoho.sinks import MAX_BATCH, ReadOnlyStreamSink, ZohoSink
+from target_zoho.sinks import MAX_BATCH, LoadFailedError, ReadOnlyStreamSink, ZohoSink
 from zoho_connector.config import (
     CONCURRENCY_PROPERTY,
     CONNECTION_PROPERTIES,
     PROGRESS_PROPERTY,
 )
+from zoho_connector.errors import ZohoError, ZohoInputError
 from zoho_connector.plugin import ZohoPlugin
 
 if TYPE_CHECKING:
@@ -29,7 +31,7 @@ class TargetZoho(ZohoPlugin, Target):
 
     name = "target-zoho"
     default_sink_class = ZohoSink
-    message_reader_class = MsgSpecReader
+    message_reader_class = NumberedReader
     capabilities: ClassVar[list[CapabilitiesEnum]] = [
         PluginCapabilities.ABOUT,
         PluginCapabilities.STREAM_MAPS,
@@ -51,8 +53,8 @@ class TargetZoho(ZohoPlugin, Target):
             "rejects_path",
             th.StringType(nullable=True),
             title="Rejects Path",
-            description="A file each failed record is appended to, as a JSON line: stream, "
-            "record, code, message, details.",
+            description="A file each failed record is appended to, as a JSON line: line (of "
+            "the input), stream, record, code, message, details.",
         ),
         th.Property(
             "state_interval_seconds",
@@ -72,6 +74,55 @@ class TargetZoho(ZohoPlugin, Target):
         ),
         PROGRESS_PROPERTY,
     ).to_dict()
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if isinstance(self.message_reader, NumberedReader):
+            self.message_reader.on_bad_input = self.stop_on_bad_input
+
+    @property
+    def line_number(self) -> int:
+        """The number of the input line being processed (0 before the first)."""
+        reader = self.message_reader
+        return reader.line if isinstance(reader, NumberedReader) else 0
+
+    def stop_on_bad_input(
+        self, line: int, message: dict[str, Any] | None, error: Exception
+    ) -> NoReturn:
+        """End the run on a bad line, once the records before it are written.
+
+        Their STATE goes out as at the end of any run: a rerun from it loses nothing. Zoho's
+        errors and failed loads are no fault of the line: they are raised as they are.
+
+        Raises:
+            BadInputError: Naming the line, its stream, record and field, and what is wrong;
+                of the SDK's type of the error when it had one that callers catch.
+        """
+        if isinstance(error, ZohoError | ZohoInputError | LoadFailedError):
+            raise error
+        stream = (message or {}).get("stream")
+        field, what = problem(error)
+        place = where(line, stream if isinstance(stream, str) else None, self._key(message), field)
+        try:
+            self.drain_all(is_endofpipe=True)
+        except (ZohoError, LoadFailedError) as failure:
+            written = f"records before it were not all written ({failure})"
+        else:
+            written = "records before it were written"
+        self.log_summaries(failed=True)
+        msg = f"{place}: {what}; {written}: fix the input and rerun from the last STATE"
+        # The error's own traceback, unless it is the reader's and says no more than msg.
+        raise error_of(error, msg) from (None if isinstance(error, BadInputError) else error)
+
+    def _key(self, message: dict[str, Any] | None) -> str | None:
+        """What names a message's record, if it has one."""
+        stream, record = (message or {}).get("stream"), (message or {}).get("record")
+        if not isinstance(stream, str) or not isinstance(record, dict):
+            return None
+        try:
+            return route_of(stream, self.config).key_of(record)
+        except RouteError:
+            return None
 
     @override
     def get_sink_class(self, stream_name: str) -> type[Sink]:

@@ -30,6 +30,12 @@ if TYPE_CHECKING:
 
 Sender = Callable[[list[dict[str, Any]]], list[RowResult]]
 
+#: What a written record became, as the run's summary counts it.
+OUTCOMES = ("created", "updated", "deleted")
+_OUTCOME_OF_ACTION = {"create": "created", "update": "updated", "delete": "deleted"}
+#: An upsert's outcome, from Zoho's answer (``action``, zoho-crm-api.md §8.1).
+_OUTCOME_OF_UPSERT = {"insert": "created", "update": "updated"}
+
 
 class Writer(abc.ABC):
     """Writes one stream's records to one Zoho module.
@@ -61,6 +67,16 @@ class Writer(abc.ABC):
 
     def _action(self, record: Mapping[str, Any]) -> str:
         return "delete" if record.get(DELETED_AT) else self.route.action
+
+    def outcome(self, record: Mapping[str, Any], result: RowResult) -> str:
+        """What a record written with success became: one of OUTCOMES, or ``upserted``.
+
+        An upsert's outcome is Zoho's answer; ``upserted`` when it does not say.
+        """
+        action = self._action(record)
+        if action == "upsert":
+            return _OUTCOME_OF_UPSERT.get(result.action, "upserted")
+        return _OUTCOME_OF_ACTION[action]
 
     def _write_group(self, action: str, records: Sequence[Mapping[str, Any]]) -> list[RowResult]:
         prepared = [self._prepare(action, record) for record in records]

@@ -274,7 +274,9 @@ class ZohoDesk(ZohoClient):
     ) -> dict[str, Any] | None:
         """Create records, one call each; one result per record (the record on success)."""
         name = _module(module)
-        return self._each(data, lambda record: self._write_one(Action.CREATE, name, record))
+        return self._each(
+            data, lambda record: _success(self._write_one(Action.CREATE, name, record))
+        )
 
     def update(
         self,
@@ -284,7 +286,9 @@ class ZohoDesk(ZohoClient):
     ) -> dict[str, Any] | None:
         """Update records by the ``id`` each carries (or ``id``), one ``PATCH`` each."""
         name = _module(module)
-        return self._each(data, lambda record: self._patch(name, id or record.get("id"), record))
+        return self._each(
+            data, lambda record: _success(self._patch(name, id or record.get("id"), record))
+        )
 
     def delete(self, module: str, id: str | Sequence[str]) -> dict[str, Any] | None:
         """Move records to the recycle bin (Desk has no DELETE for records)."""
@@ -303,9 +307,14 @@ class ZohoDesk(ZohoClient):
         data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
         sync_key: str,
     ) -> dict[str, Any] | None:
-        """Update the record whose ``sync_key`` matches, else create it (Desk has no upsert)."""
+        """Update the record whose ``sync_key`` matches, else create it (Desk has no upsert).
+
+        Each result says which, as CRM's upsert does: ``action`` ``update`` or ``insert``.
+        """
         name = _module(module)
-        return self._each(data, lambda record: self._integrate_one(name, record, sync_key))
+        return self._each(
+            data, lambda record: _success(*self._integrate_one(name, record, sync_key))
+        )
 
     @override
     def _load_target(
@@ -325,14 +334,17 @@ class ZohoDesk(ZohoClient):
     def _each(
         self,
         data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
-        write: Callable[[Mapping[str, Any]], dict[str, Any] | None],
+        write: Callable[[Mapping[str, Any]], dict[str, Any]],
     ) -> dict[str, Any]:
-        """One call per record; Zoho-style results (the first failure raises with die_on_error)."""
+        """One call per record, ``write`` giving its Zoho-style result.
+
+        The first failure raises with die_on_error.
+        """
         records = [data] if isinstance(data, Mapping) else list(data)
         results = []
         for record in records:
             try:
-                results.append(_success(write(record) or {}))
+                results.append(write(record))
             except (ZohoError, ZohoInputError) as error:
                 if self.die_on_error:
                     raise
@@ -341,7 +353,12 @@ class ZohoDesk(ZohoClient):
 
     def _integrate_one(
         self, module: str, record: Mapping[str, Any], sync_key: str
-    ) -> dict[str, Any] | None:
+    ) -> tuple[dict[str, Any] | None, str]:
+        """Update the record matching on ``sync_key``, else create it.
+
+        Returns:
+            Desk's answer, and which it was: ``update`` or ``insert``.
+        """
         value = field_value(record, sync_key)
         if value in (None, ""):
             msg = f"the record has no {sync_key} to match on"
@@ -351,8 +368,8 @@ class ZohoDesk(ZohoClient):
         else:
             found = self.find_one(module, sync_key, str(value))
         if found is not None:
-            return self._patch(module, found["id"], record)
-        return self.request("POST", module, json=_without_id(record))
+            return self._patch(module, found["id"], record), "update"
+        return self.request("POST", module, json=_without_id(record)), "insert"
 
     def _patch(
         self, module: str, record_id: str | None, record: Mapping[str, Any]
@@ -369,7 +386,7 @@ class ZohoDesk(ZohoClient):
         if action == Action.UPDATE:
             return self._patch(module, record.get("id"), record)
         if action == Action.INTEGRATE:
-            return self._integrate_one(module, record, sync_key)
+            return self._integrate_one(module, record, sync_key)[0]
         return self.request("POST", module, json=dict(record))
 
     def find_one(self, module: str, field: str, value: str) -> dict[str, Any] | None:
@@ -459,8 +476,10 @@ def _without_id(record: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in record.items() if key != "id"}
 
 
-def _success(record: Mapping[str, Any]) -> dict[str, Any]:
-    return {"code": "SUCCESS", "details": dict(record), "message": "", "status": "success"}
+def _success(record: Mapping[str, Any] | None, action: str = "") -> dict[str, Any]:
+    """A Zoho-style result of success; ``action`` as an upsert's (``insert``, ``update``)."""
+    entry = {"code": "SUCCESS", "details": dict(record or {}), "message": "", "status": "success"}
+    return {**entry, "action": action} if action else entry
 
 
 def _failure(error: ZohoError | ZohoInputError) -> dict[str, Any]:

@@ -45,12 +45,16 @@ def parse_action(action: Action | int | str) -> Action:
 
 @dataclasses.dataclass(frozen=True)
 class RowResult:
-    """What happened to one row: success, and Zoho's code, message and details."""
+    """What happened to one row: success, Zoho's code, message and details, and its action.
+
+    ``action`` is what an upsert did, when Zoho says: ``insert`` or ``update``.
+    """
 
     success: bool
     message: str
     code: str = ""
     details: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    action: str = ""
 
     @classmethod
     def from_zoho(cls, entry: Mapping[str, Any]) -> RowResult:
@@ -61,7 +65,8 @@ class RowResult:
         if details:
             text += f" {json.dumps(details, ensure_ascii=False, sort_keys=True)}"
         success = entry.get("status") == "success" or code == "SUCCESS"
-        return cls(success, text, code, details if isinstance(details, Mapping) else {})
+        mapping = details if isinstance(details, Mapping) else {}
+        return cls(success, text, code, mapping, str(entry.get("action") or ""))
 
     @classmethod
     def failed(cls, error: Exception) -> RowResult:

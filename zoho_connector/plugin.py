@@ -19,7 +19,7 @@ from zoho_connector.usage import Budget, Usage
 
 if TYPE_CHECKING:
     import logging
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
 
     from zoho_connector.crm import ZohoCRM
     from zoho_connector.desk import ZohoDesk
@@ -112,13 +112,18 @@ class ZohoPlugin:
         """Each stream's progress, by stream name, in the order the streams started."""
         return {}
 
-    def progress(self, stream: str, verb: str, logger: logging.Logger) -> Progress:
-        """The progress of one stream ("read" or "written"), the same for the whole run."""
+    def progress(
+        self, stream: str, verb: str, logger: logging.Logger, kinds: Sequence[str] = ()
+    ) -> Progress:
+        """The progress of one stream ("read" or "written"), the same for the whole run.
+
+        ``kinds``: what its records can become, counted apart (see :class:`Progress`).
+        """
         if stream not in self.progresses:
             seconds = self.config.get("progress_seconds")
             interval = 30.0 if seconds is None else float(seconds)
             self.progresses[stream] = Progress(
-                logger, stream, verb, interval, lambda: self.usage(stream)
+                logger, stream, verb, interval, lambda: self.usage(stream), kinds
             )
         return self.progresses[stream]
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from zoho_connector.errors import ZohoError
 
 if TYPE_CHECKING:
     import logging
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from zoho_connector.usage import Usage
 
@@ -25,6 +26,8 @@ class Progress:
         verb: What is done to the records ("read", "written").
         interval: Seconds between two progress lines.
         usage: The stream's API calls and credits so far.
+        kinds: What a record done can become (``created``, ``updated``, ``deleted``): each
+            counted apart, failures as ``rejected``. None: records are only counted.
     """
 
     def __init__(
@@ -34,14 +37,18 @@ class Progress:
         verb: str,
         interval: float,
         usage: Callable[[], Usage],
+        kinds: Sequence[str] = (),
     ) -> None:
         self.logger = logger
         self.stream = stream
         self.verb = verb
         self.interval = interval
         self.usage = usage
+        self.kinds = tuple(kinds)
         self.done = 0
         self.failed = 0
+        #: Records done by kind (see ``kinds``).
+        self.outcomes: Counter[str] = Counter()
         #: How the records were read or written (``coql``, ``bulk``...), for the summary.
         self.how: str | None = None
         self._total: Callable[[], int] | None = None
@@ -56,10 +63,13 @@ class Progress:
         """
         self._total = total
 
-    def add(self, done: int = 1, failed: int = 0) -> None:
-        """Count records done (and failed); log a progress line when one is due."""
+    def add(
+        self, done: int = 1, failed: int = 0, outcomes: Mapping[str, int] | None = None
+    ) -> None:
+        """Count records done (of each kind, with ``kinds``) and failed; log a line when due."""
         self.done += done
         self.failed += failed
+        self.outcomes.update(outcomes or {})
         now = time.monotonic()
         if now - self._logged >= self.interval:
             self._logged = now
@@ -85,6 +95,8 @@ class Progress:
         return f"{self.stream}: {self._records(of)}, {rate:,.0f} a second, {calls} so far"
 
     def _records(self, of: str = "") -> str:
+        if self.kinds:
+            return _tally(self.kinds, self.outcomes, self.failed) + of
         failed = f" ({self.failed:,} failed)" if self.failed else ""
         return f"{_amount(self.done, 'record')} {self.verb}{of}{failed}"
 
@@ -98,11 +110,22 @@ def run_summary(progresses: Sequence[Progress], spent: Usage, failed: bool = Fal
         failed: Whether the run is stopping on an error.
     """
     verb = progresses[0].verb if progresses else "read"
-    records = _amount(sum(p.done for p in progresses), "record")
+    kinds = progresses[0].kinds if progresses else ()
     failures = sum(p.failed for p in progresses)
-    rejected = f" ({failures:,} failed)" if failures else ""
+    if kinds:
+        records = _tally(kinds, sum((p.outcomes for p in progresses), Counter()), failures)
+    else:
+        rejected = f" ({failures:,} failed)" if failures else ""
+        records = f"{_amount(sum(p.done for p in progresses), 'record')} {verb}{rejected}"
     ending = " (the run failed: the figures are those up to the failure)" if failed else ""
-    return f"Summary: run total: {records} {verb}{rejected}, {_spent(spent)}{ending}"
+    return f"Summary: run total: {records}, {_spent(spent)}{ending}"
+
+
+def _tally(kinds: Sequence[str], outcomes: Mapping[str, int], failed: int) -> str:
+    """``5 created, 2 updated, 0 deleted, 1 rejected``: every kind, and any other done."""
+    others = sorted(kind for kind, count in outcomes.items() if count and kind not in kinds)
+    counts = [f"{outcomes.get(kind, 0):,} {kind}" for kind in (*kinds, *others)]
+    return ", ".join([*counts, f"{failed:,} rejected"])
 
 
 def _spent(usage: Usage) -> str:

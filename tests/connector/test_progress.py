@@ -65,12 +65,29 @@ def test_a_failed_count_leaves_the_total_out(caplog: pytest.LogCaptureFixture) -
 
 
 def test_failures_are_counted_apart(caplog: pytest.LogCaptureFixture) -> None:
-    progress = Progress(LOGGER, "people", "written", 0, lambda: Usage(calls=12, credits=1234))
+    progress = Progress(LOGGER, "crm_notes", "read", 0, lambda: Usage(calls=12, credits=1234))
     with caplog.at_level(logging.INFO):
         progress.add(95, 5)
-    assert caplog.messages[0].startswith("people: 95 records written (5 failed), ")
+    assert caplog.messages[0].startswith("crm_notes: 95 records read (5 failed), ")
     assert progress.summary() == (
-        "Summary: people: 95 records written (5 failed), 12 API calls, 1,234 credits"
+        "Summary: crm_notes: 95 records read (5 failed), 12 API calls, 1,234 credits"
+    )
+
+
+def test_kinds_are_counted_apart_and_failures_as_rejected(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    kinds = ("created", "updated", "deleted")
+    progress = Progress(LOGGER, "people", "written", 0, lambda: Usage(12, 1234), kinds)
+    with caplog.at_level(logging.INFO):
+        progress.add(1_200, 5, {"created": 1_000, "updated": 200})
+        progress.add(3, 0, {"updated": 1, "upserted": 2})
+    assert caplog.messages[0].startswith(
+        "people: 1,000 created, 200 updated, 0 deleted, 5 rejected, "
+    )
+    assert progress.summary() == (
+        "Summary: people: 1,000 created, 201 updated, 0 deleted, 2 upserted, 5 rejected, "
+        "12 API calls, 1,234 credits"
     )
 
 
@@ -125,9 +142,12 @@ def test_the_run_summary_adds_the_streams_up() -> None:
     assert run_summary([leads, deals], spent) == (
         "Summary: run total: 1,001 records read, 7 API calls, 1 credit"
     )
-    people = Progress(LOGGER, "people", "written", 30, Usage)
-    people.add(10, 2)
-    assert run_summary([people], spent, failed=True) == (
-        "Summary: run total: 10 records written (2 failed), 7 API calls, 1 credit "
+    kinds = ("created", "updated", "deleted")
+    people = Progress(LOGGER, "people", "written", 30, Usage, kinds)
+    people.add(10, 2, {"created": 7, "deleted": 3})
+    leavers = Progress(LOGGER, "leavers", "written", 30, Usage, kinds)
+    leavers.add(4, 1, {"deleted": 4})
+    assert run_summary([people, leavers], spent, failed=True) == (
+        "Summary: run total: 7 created, 0 updated, 7 deleted, 3 rejected, 7 API calls, 1 credit "
         "(the run failed: the figures are those up to the failure)"
     )

@@ -208,24 +208,31 @@ def test_a_thousand_upserts_with_five_percent_invalid(
     assert codes == {"INVALID_DATA", "MANDATORY_NOT_FOUND"}
     assert {line["details"].get("api_name") for line in lines} == {"Title", "Email", "Last_Name"}
     assert all(line["stream"] == "people" and line["message"] for line in lines)
-    assert "Stream people record Email person.19@example.test failed: INVALID_DATA" in run.stderr
+    # Record n is on line n + 2 of the input: the SCHEMA is line 1.
+    assert [line["line"] for line in lines] == [n + 2 for n in range(1000) if n % 20 == 19]
+    assert (
+        "Rejected: line 21, stream people, record Email person.19@example.test, field Title: "
+        "INVALID_DATA"
+    ) in run.stderr
     stored = coql(destination, "select Email from Contacts where Email like 'person.%'")
     good = {r["email"] for n, r in enumerate(records) if n % 20 != 19}
     assert sorted(r["Email"] for r in stored) == sorted(good)
     assert run.final_state == {"bookmarks": {"people": {"done": 1000}}}
     assert stats["by_endpoint"]["POST /crm/{version}/{module}/upsert"] == 10  # batches of 100
-    progress = re.findall(r"\| people: ([\d,]+) records written \(([\d,]+) failed\)", run.stderr)
+    progress = re.findall(
+        r"\| people: ([\d,]+) created, 0 updated, 0 deleted, ([\d,]+) rejected", run.stderr
+    )
     assert progress[-1] == ("950", "50")
     assert len(progress) >= 3  # one per drain of batch_size x n_concurrent records
     summary = re.search(
-        r"Summary: people: 950 records written \(50 failed\), ([\d,]+) API calls, "
+        r"Summary: people: 950 created, 0 updated, 0 deleted, 50 rejected, ([\d,]+) API calls, "
         r"([\d,]+) credits",
         run.stderr,
     )
     assert summary, run.stderr[-2000:]
     total = re.search(
-        r"Summary: run total: 950 records written \(50 failed\), ([\d,]+) API calls, "
-        r"([\d,]+) credits",
+        r"Summary: run total: 950 created, 0 updated, 0 deleted, 50 rejected, ([\d,]+) API "
+        r"calls, ([\d,]+) credits",
         run.stderr,
     )
     assert total, run.stderr[-2000:]
@@ -245,9 +252,10 @@ def test_failures_fail_the_run_unless_allowed(destination: Emulator, tmp_path: P
     config = {**tap_config(destination), "streams": {"people": PEOPLE}}
     run = run_target(tmp_path, config, load_people(people(40, bad_every=20)))
     assert run.returncode != 0
-    assert "2 of 40 records of stream people failed" in run.stderr
+    assert "2 of 40 records of stream people failed (first: line 21, stream people" in run.stderr
     assert re.search(
-        r"Summary: run total: 38 records written \(2 failed\), .* run failed", run.stderr
+        r"Summary: run total: 38 created, 0 updated, 0 deleted, 2 rejected, .* run failed",
+        run.stderr,
     )
     assert "maximum_length" in run.stderr or "MANDATORY_NOT_FOUND" in run.stderr
     assert run.messages == []  # no STATE past records that failed
@@ -304,7 +312,7 @@ def test_deletes_by_sdc_deleted_at(source: Emulator, tmp_path: Path) -> None:
     again = run_target(tmp_path, config, messages[:4])
     assert again.returncode == 0, again.stderr[-2000:]
     assert again.stderr.count("ALREADY_DELETED") == 0  # not a failure, so not logged as one
-    assert "Summary: crm_accounts: 3 records written" in again.stderr
+    assert "Summary: crm_accounts: 0 created, 0 updated, 3 deleted, 0 rejected" in again.stderr
 
 
 def test_429s_and_5xx_lose_and_duplicate_nothing(destination: Emulator, tmp_path: Path) -> None:
@@ -396,9 +404,9 @@ def test_bad_input_fails_clearly(destination: Emulator, tmp_path: Path) -> None:
     )
     assert wrong_type.returncode != 0
     assert (
-        "stream people record Email x@example.test field last: 'not a number' is not of type"
-        in wrong_type.stderr
-    )
+        "line 2, stream people, record Email x@example.test, field last: 'not a number' is not "
+        "of type 'integer'; records before it were written"
+    ) in wrong_type.stderr
     unknown_module = run_target(
         tmp_path,
         {**config, "streams": {"people": {**PEOPLE, "module": "Peoplez"}}},
@@ -489,8 +497,10 @@ def test_desk_upserts_by_a_sync_key(tmp_path: Path) -> None:
         ]
         first = run_target(tmp_path, config, messages)
         assert first.returncode == 0, first.stderr
+        assert "Summary: customers: 9 created, 0 updated, 0 deleted, 1 rejected" in first.stderr
         again = run_target(tmp_path, config, messages)  # the same records: updates, not copies
         assert again.returncode == 0, again.stderr
+        assert "Summary: customers: 0 created, 9 updated, 0 deleted, 1 rejected" in again.stderr
         count = desk.desk("GET", "contacts/count").json()["count"]
         assert count == 20 + 9
         rejects = [
@@ -509,11 +519,21 @@ def test_a_whole_tap_run_loads_back_into_its_org(tmp_path: Path) -> None:
         assert read.returncode == 0, read.stderr[-2000:]
         written = run_target(tmp_path, config, read.messages)
     assert written.returncode == 0, written.stderr[-3000:]
-    summaries = dict(re.findall(r"Summary: (\w+): (.*)", written.stderr))
+    tallies = {
+        stream: tuple(int(n) for n in counts)
+        for stream, *counts in re.findall(
+            r"Summary: (\w+): (\d+) created, (\d+) updated, (\d+) deleted, (\d+) rejected",
+            written.stderr,
+        )
+    }
     for stream in ("crm_leads", "crm_accounts", "crm_service_visits", "desk_tickets", "desk_calls"):
-        count = len(read.records(stream))
-        assert summaries[stream].startswith(f"{count} records written, "), stream
+        records = read.records(stream)
+        deleted = sum(1 for record in records if record.get("_sdc_deleted_at"))
+        # Written back into the org they came from: updates, and deletes of tombstones.
+        assert tallies[stream] == (0, len(records) - deleted, deleted, 0), stream
     for stream in READ_ONLY_STREAMS:
         count = len(read.records(stream))
         assert re.search(f"Stream {stream}: {count} records? not written", written.stderr), stream
-    assert re.search(r"Summary: run total: \d+ records written, ", written.stderr)
+    assert re.search(
+        r"Summary: run total: 0 created, \d+ updated, \d+ deleted, 0 rejected, ", written.stderr
+    )
