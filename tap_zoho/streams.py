@@ -291,8 +291,11 @@ class CrmModuleStream(ZohoStream):
         def keep(progress: Backfill) -> None:
             state[BACKFILL] = progress.to_state()
 
+        # No end: what changes before the first job is made is exported as it is then, what
+        # changes after is read on from the job's creation (a read's end, a second before it
+        # started, would leave what changed between the two to no read at all).
         pages = self.crm.scan(
-            read,
+            dataclasses.replace(read, until=None),
             crm_read.Strategy.BULK,
             total=plan.total,
             backfill=backfill,

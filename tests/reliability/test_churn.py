@@ -27,15 +27,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.reliability
 
 
-#: Found by this suite, not fixed yet: a Lead changed during a Bulk Read export can be missed
-#: by the run and by the next (its new Modified_Time is older than the bookmark the run left).
-_BULK_SKIPS = pytest.mark.xfail(
-    strict=False,
-    reason="a record changed during a Bulk Read export can be missed (open in issue 13)",
-)
-
-
-@pytest.mark.parametrize("strategy", ["rest", "coql", pytest.param("bulk", marks=_BULK_SKIPS)])
+@pytest.mark.parametrize("strategy", ["rest", "coql", "bulk"])
 def test_no_record_is_skipped_while_others_change(
     source: Emulator, source_catalog: dict[str, Any], tmp_path: Path, strategy: str
 ) -> None:
