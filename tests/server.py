@@ -100,3 +100,16 @@ def running_emulator(*flags: str) -> Iterator[Emulator]:
     """Start ``zoho-emulator serve --port 0`` with extra flags; stop it afterwards."""
     with serve(*flags) as (banner, process):
         yield Emulator(process=process, **dataclasses.asdict(banner))
+
+
+def desk_ids(emulator: Emulator, module: str) -> set[str]:
+    """Every record id of a Desk module, by the plain list endpoint (not the tap's search)."""
+    found: set[str] = set()
+    first = 1
+    while True:
+        response = emulator.desk("GET", module, params={"from": first, "limit": 100})
+        if response.status_code == 204:
+            return found
+        response.raise_for_status()
+        found |= {row["id"] for row in response.json()["data"]}
+        first += 100

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import subprocess
@@ -122,3 +123,16 @@ def schema_message(stream: str, properties: dict[str, Any], keys: list[str]) -> 
 def record_message(stream: str, record: dict[str, Any]) -> dict[str, Any]:
     """A RECORD message."""
     return {"type": "RECORD", "stream": stream, "record": record}
+
+
+def selecting(catalog: dict[str, Any], *streams: str, **fields: list[str]) -> dict[str, Any]:
+    """The catalog with only ``streams`` selected (and ``fields`` selected explicitly)."""
+    chosen = copy.deepcopy(catalog)
+    for entry in chosen["streams"]:
+        for item in entry["metadata"]:
+            breadcrumb = item["breadcrumb"]
+            if not breadcrumb:
+                item["metadata"]["selected"] = entry["tap_stream_id"] in streams
+            elif breadcrumb[-1] in fields.get(entry["tap_stream_id"], ()):
+                item["metadata"]["selected"] = True
+    return chosen

@@ -10,7 +10,6 @@ refresh waits for the window to pass (up to ``refresh_wait``) instead of failing
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import logging
 import threading
@@ -20,6 +19,7 @@ from typing import Any, ClassVar
 import requests
 
 from zoho_connector.errors import ZohoAuthError
+from zoho_connector.formats import time_of_day_in
 from zoho_connector.token_cache import CachedToken, TokenCache
 
 _log = logging.getLogger("zoho_connector")
@@ -141,8 +141,7 @@ class AccessToken:
         cached = self._cache.load(self._key) if self._cache else None
         if cached is None or not cached.fresh(EXPIRY_MARGIN):
             return False
-        renew_at = cached.renew_at or cached.expires_at - EXPIRY_MARGIN
-        self._take(cached.value, renew_at - time.time(), cached.api_domain)
+        self._take(cached.value, cached.renewal(EXPIRY_MARGIN) - time.time(), cached.api_domain)
         return True
 
     def _renew(self) -> str:
@@ -169,8 +168,8 @@ class AccessToken:
                         "Zoho Accounts refuses new access tokens for now (at most ten per "
                         "refresh token in ten minutes, shared with other processes): trying "
                         "again at %s, giving up at %s (token_refresh_wait)",
-                        _clock(pause),
-                        _clock(left),
+                        time_of_day_in(pause),
+                        time_of_day_in(left),
                     )
                     time.sleep(pause)
             return str(self._value)
@@ -225,12 +224,6 @@ class AccessToken:
             token = CachedToken(value, now + seconds, self.api_domain, now + renew_in)
             self._cache.store(self._key, token)
         return value
-
-
-def _clock(seconds: float) -> str:
-    """The UTC time of day ``seconds`` from now, as a log line tells it."""
-    moment = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)
-    return moment.strftime("%H:%M:%S UTC")
 
 
 def _key(accounts_url: str, client_id: str, client_secret: str, refresh_token: str) -> str:

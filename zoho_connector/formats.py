@@ -69,3 +69,9 @@ def desk_datetime(value: str | dt.datetime) -> str:
     """A datetime as Desk takes it: UTC, milliseconds, ``Z``."""
     moment = parse_datetime(value).astimezone(_UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def time_of_day_in(seconds: float) -> str:
+    """The UTC time of day ``seconds`` from now, as a log line or an error tells it."""
+    moment = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)
+    return moment.strftime("%H:%M:%S UTC")

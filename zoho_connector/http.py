@@ -24,6 +24,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
 
 from zoho_connector.errors import ZohoAuthError, ZohoCreditsError, ZohoError, ZohoRateLimitError
+from zoho_connector.formats import time_of_day_in
 from zoho_connector.usage import Budget, Ledger
 
 if TYPE_CHECKING:
@@ -336,7 +337,7 @@ class HttpStack:
             return
         wait = _retry_after(response)
         back = (
-            f"they come back in {wait / 60:.0f} min (at {_clock(wait)})"
+            f"they come back in {wait / 60:.0f} min (at {time_of_day_in(wait)})"
             if wait is not None
             else "each call's credits come back 24 hours after it was made"
         )
@@ -403,12 +404,6 @@ def _credits_left(response: requests.Response) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
-
-
-def _clock(seconds: float) -> str:
-    """The UTC time of day ``seconds`` from now."""
-    moment = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)
-    return moment.strftime("%H:%M UTC")
 
 
 def _retry_after(response: requests.Response) -> float | None:

@@ -41,10 +41,13 @@ class CachedToken:
         """Seconds until it expires."""
         return self.expires_at - time.time()
 
+    def renewal(self, margin: float) -> float:
+        """When it is due for renewal: as stored, else ``margin`` before it expires."""
+        return self.expires_at - margin if self.renew_at is None else self.renew_at
+
     def fresh(self, margin: float) -> bool:
-        """Whether it is not yet due for renewal (by default ``margin`` before it expires)."""
-        due = self.expires_at - margin if self.renew_at is None else self.renew_at
-        return time.time() < due
+        """Whether it is not yet due for renewal."""
+        return time.time() < self.renewal(margin)
 
 
 class TokenCache:

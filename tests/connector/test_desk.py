@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 import requests
 
-from tests.server import Emulator, running_emulator
+from tests.server import Emulator, desk_ids, running_emulator
 from zoho_connector import ZohoAuthError, ZohoError, ZohoInputError
 from zoho_connector.data_centers import data_center
 from zoho_connector.desk import ZohoDesk
@@ -46,19 +46,6 @@ def client(server: Emulator, **options: Any) -> ZohoDesk:
     )
 
 
-def listed_ids(server: Emulator, module: str) -> set[str]:
-    """Every id by the plain list endpoint (1-based ``from``), independent of search."""
-    ids: set[str] = set()
-    first = 1
-    while True:
-        response = server.desk("GET", module, params={"from": first, "limit": 100})
-        if response.status_code == 204:
-            return ids
-        rows = response.json()["data"]
-        ids |= {row["id"] for row in rows}
-        first += 100
-
-
 def test_connects_and_pings(desk: ZohoDesk, server: Emulator) -> None:
     assert desk.ping()
     assert desk.headers()["Authorization"].startswith("Zoho-oauthtoken ")
@@ -91,7 +78,7 @@ def test_tickets_read_by_keyset_past_the_from_cap(desk: ZohoDesk, server: Emulat
     frame = desk.read("tickets")
     ids = frame["id"].to_list()
     assert len(ids) == len(set(ids)) == desk.count("tickets") == RECORDS
-    assert set(ids) == listed_ids(server, "tickets")
+    assert set(ids) == desk_ids(server, "tickets")
     times = frame["modifiedTime"].to_list()
     assert times == sorted(times)
     searches = server.stats()["by_endpoint"]["GET /api/v1/tickets/search"]
@@ -104,7 +91,7 @@ def test_pages_keep_ties_at_their_edges(server: Emulator) -> None:
     pages = list(desk.pages("contacts"))
     ids = [row["id"] for page in pages for row in page]
     assert len(ids) == len(set(ids))
-    assert set(ids) == listed_ids(server, "contacts")
+    assert set(ids) == desk_ids(server, "contacts")
 
 
 def test_since_reads_only_recent_changes(desk: ZohoDesk) -> None:

@@ -9,7 +9,6 @@ delivered. A target's STATE promises that every record before it in the input is
 from __future__ import annotations
 
 import contextlib
-import copy
 import dataclasses
 import datetime as dt
 import json
@@ -93,19 +92,6 @@ def crm_truth(emulator: Emulator, module: str) -> dict[str, str]:
         query = {**query, "page_token": body["info"]["next_page_token"]}
 
 
-def desk_ids(emulator: Emulator, module: str) -> set[str]:
-    """Every record id of a Desk module, by the plain list endpoint (not the tap's search)."""
-    found: set[str] = set()
-    first = 1
-    while True:
-        response = emulator.desk("GET", module, params={"from": first, "limit": 100})
-        if response.status_code == 204:
-            return found
-        response.raise_for_status()
-        found |= {row["id"] for row in response.json()["data"]}
-        first += 100
-
-
 def desk_newest(emulator: Emulator, module: str) -> dt.datetime:
     """The latest modifiedTime of a Desk module's records (list rows carry none: by search)."""
     params = {"from": 0, "limit": 1, "sortBy": "-modifiedTime"}
@@ -163,16 +149,6 @@ def discover(workdir: Path, config: Mapping[str, Any]) -> dict[str, Any]:
     assert done.returncode == 0, done.stderr[-3000:]
     found: dict[str, Any] = json.loads(done.stdout)
     return found
-
-
-def selecting(catalog: Mapping[str, Any], *streams: str) -> dict[str, Any]:
-    """The catalog with only ``streams`` selected."""
-    chosen = copy.deepcopy(dict(catalog))
-    for entry in chosen["streams"]:
-        for item in entry["metadata"]:
-            if not item["breadcrumb"]:
-                item["metadata"]["selected"] = entry["tap_stream_id"] in streams
-    return chosen
 
 
 def plugin_config(emulator: Emulator, **extra: Any) -> dict[str, Any]:

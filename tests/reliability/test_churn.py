@@ -15,9 +15,9 @@ from tests.reliability.harness import (
     instant,
     plugin_config,
     run_process,
-    selecting,
     tap_command,
 )
+from tests.singer import selecting
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -17,7 +17,6 @@ from tests.reliability.harness import (
     crm_emails,
     crm_newest,
     crm_truth,
-    desk_ids,
     desk_newest,
     done_of,
     hogging,
@@ -28,11 +27,12 @@ from tests.reliability.harness import (
     plugin_config,
     revoke_refresh_token,
     run_process,
-    selecting,
     tap_command,
     tap_runs,
     target_attempt,
 )
+from tests.server import desk_ids
+from tests.singer import selecting
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -15,17 +15,17 @@ from tests.reliability.harness import (
     crm_emails,
     crm_newest,
     crm_truth,
-    desk_ids,
     desk_newest,
     done_of,
     people,
     people_input,
     people_target_config,
     plugin_config,
-    selecting,
     tap_runs,
     target_attempt,
 )
+from tests.server import desk_ids
+from tests.singer import selecting
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -20,11 +20,11 @@ from tests.reliability.harness import (
     plugin_config,
     revoke_refresh_token,
     run_process,
-    selecting,
     tap_command,
     target_attempt,
 )
 from tests.server import Emulator, running_emulator
+from tests.singer import selecting
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

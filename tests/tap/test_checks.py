@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.server import Emulator, running_emulator
-from tests.singer import SingerRun, run_tap, tap_config, write_json
+from tests.singer import SingerRun, run_tap, selecting, tap_config, write_json
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -52,15 +51,6 @@ def emulator(server: Emulator) -> Emulator:
     server.reset()
     server.configure(latency_ms=0)
     return server
-
-
-def selecting(catalog: dict[str, Any], *streams: str) -> dict[str, Any]:
-    chosen = copy.deepcopy(catalog)
-    for entry in chosen["streams"]:
-        for item in entry["metadata"]:
-            if not item["breadcrumb"]:
-                item["metadata"]["selected"] = entry["tap_stream_id"] in streams
-    return chosen
 
 
 def all_records(run: SingerRun) -> list[dict[str, Any]]:

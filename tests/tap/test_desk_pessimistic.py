@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.server import Emulator, running_emulator
-from tests.singer import run_tap
-from tests.tap.test_desk_sync import desk_config, listed_ids, selecting
+from tests.server import Emulator, desk_ids, running_emulator
+from tests.singer import run_tap, selecting
+from tests.tap.test_desk_sync import desk_config
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -69,11 +69,11 @@ def test_sync_and_incremental_sync(
     first = run_tap(tmp_path, desk_config(server), catalog=selected)
     assert first.returncode == 0, first.stderr
     tickets = first.records("desk_tickets")
-    assert {t["id"] for t in tickets} == listed_ids(server, "tickets")
+    assert {t["id"] for t in tickets} == desk_ids(server, "tickets")
     assert len(tickets) == RECORDS
     for key in ("modifiedTime", "createdTime", "departmentId", "contactId", "ticketNumber"):
         assert all(t[key] for t in tickets), key
-    assert {c["id"] for c in first.records("desk_contacts")} == listed_ids(server, "contacts")
+    assert {c["id"] for c in first.records("desk_contacts")} == desk_ids(server, "contacts")
     bookmarks = first.final_state["bookmarks"]
     bookmark = bookmarks["desk_tickets"]["replication_key_value"]
     assert bookmark == max(t["modifiedTime"] for t in tickets)

@@ -3,7 +3,6 @@ children, custom fields, and a resumed sync."""
 
 from __future__ import annotations
 
-import copy
 import json
 import subprocess
 import sys
@@ -11,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.server import Emulator, running_emulator
-from tests.singer import run_tap, tap_config, write_json
+from tests.server import Emulator, desk_ids, running_emulator
+from tests.singer import run_tap, selecting, tap_config, write_json
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -55,27 +54,6 @@ def emulator(server: Emulator) -> Emulator:
     return server
 
 
-def selecting(catalog: dict[str, Any], *streams: str) -> dict[str, Any]:
-    chosen = copy.deepcopy(catalog)
-    for entry in chosen["streams"]:
-        for item in entry["metadata"]:
-            if not item["breadcrumb"]:
-                item["metadata"]["selected"] = entry["tap_stream_id"] in streams
-    return chosen
-
-
-def listed_ids(emulator: Emulator, module: str) -> set[str]:
-    """Every id by the plain list endpoint, independent of search."""
-    ids: set[str] = set()
-    first = 1
-    while True:
-        response = emulator.desk("GET", module, params={"from": first, "limit": 100})
-        if response.status_code == 204:
-            return ids
-        ids |= {row["id"] for row in response.json()["data"]}
-        first += 100
-
-
 def test_discovery_types_custom_fields(catalog: dict[str, Any]) -> None:
     streams = {e["tap_stream_id"]: e for e in catalog["streams"]}
     assert {
@@ -106,7 +84,7 @@ def test_full_read_crosses_the_from_cap_in_windows(
     tickets = run.records("desk_tickets")
     ids = [t["id"] for t in tickets]
     assert len(ids) == len(set(ids)) == RECORDS
-    assert set(ids) == listed_ids(emulator, "tickets")
+    assert set(ids) == desk_ids(emulator, "tickets")
     times = [t["modifiedTime"] for t in tickets]
     assert times == sorted(times)
     searches = emulator.stats()["by_endpoint"]["GET /api/v1/tickets/search"]
@@ -196,7 +174,7 @@ def test_an_interrupted_desk_sync_resumes(
     )
     assert resumed.returncode == 0, resumed.stderr
     second = {c["id"] for c in resumed.records("desk_contacts")}
-    assert first | second == listed_ids(emulator, "contacts")
+    assert first | second == desk_ids(emulator, "contacts")
     assert len(second) < RECORDS
 
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.server import Emulator, running_emulator
-from tests.singer import SingerRun, run_tap, tap_config, write_json
-from tests.tap.test_sync import raw_all, selecting
+from tests.singer import SingerRun, run_tap, selecting, tap_config, write_json
+from tests.tap.test_sync import raw_all
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

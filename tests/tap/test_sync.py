@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import collections
-import copy
 import datetime as dt
 import json
 import math
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.server import Emulator, running_emulator
-from tests.singer import run_tap, tap_config, write_json
+from tests.singer import run_tap, selecting, tap_config, write_json
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -53,19 +52,6 @@ def emulator(server: Emulator) -> Emulator:
     server.reset()
     server.forget_token()
     return server
-
-
-def selecting(catalog: dict[str, Any], *streams: str, **fields: list[str]) -> dict[str, Any]:
-    """The catalog with only ``streams`` selected (and ``fields`` selected explicitly)."""
-    chosen = copy.deepcopy(catalog)
-    for entry in chosen["streams"]:
-        for item in entry["metadata"]:
-            breadcrumb = item["breadcrumb"]
-            if not breadcrumb:
-                item["metadata"]["selected"] = entry["tap_stream_id"] in streams
-            elif breadcrumb[-1] in fields.get(entry["tap_stream_id"], ()):
-                item["metadata"]["selected"] = True
-    return chosen
 
 
 def entry(catalog: dict[str, Any], stream: str) -> dict[str, Any]:
