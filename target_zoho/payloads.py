@@ -49,6 +49,8 @@ class CrmPayloads:
         self.module = module
         self.fields = {field["api_name"]: field for field in fields}
         self.renames = renames
+        #: Keys left out of the bodies (none: a key that is no field is refused).
+        self.left_out: set[str] = set()
 
     def build(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """The write body of a record (``id`` kept; the writer decides whether it goes).

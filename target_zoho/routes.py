@@ -1,9 +1,9 @@
 """Where a stream's records go: product, module, action, sync key, triggers, field renames.
 
 ``crm_<module>`` and ``desk_<module>`` streams (tap-zoho's names) map by name; any stream can
-be mapped in the ``streams`` setting. The default action is an upsert: on CRM, on the
-module's default duplicate-check field (Email for Leads and Contacts...); on Desk, which has
-no upsert, by looking the record's ``id`` up, then updating or creating it.
+be mapped in the ``streams`` setting. The default action is ``integrate``, an upsert: on CRM,
+on the module's default duplicate-check field (Email for Leads and Contacts...); on Desk,
+which has no upsert, by looking the record's ``id`` up, then updating or creating it.
 """
 
 from __future__ import annotations
@@ -13,10 +13,16 @@ from typing import TYPE_CHECKING, Any
 
 from singer_sdk import typing as th
 
+from zoho_connector.load import Action
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-ACTIONS = ("create", "update", "upsert", "delete")
+#: A stream's action by its name in the settings: the core's (``integrate`` is its upsert),
+#: and ``upsert``, Zoho's own name for ``integrate``.
+ACTIONS = {action.name.lower(): action for action in Action if action != Action.RETRIEVE} | {
+    "upsert": Action.INTEGRATE
+}
 PRODUCTS = ("crm", "desk")
 #: tap-zoho's streams that are no module a record can be written to: passed over (with a
 #: warning naming them) unless the ``streams`` setting maps them somewhere.
@@ -44,7 +50,8 @@ STREAMS_PROPERTY = th.Property(
         )
     ),
     title="Streams",
-    description="Per stream: {product: crm|desk, module, action: create|update|upsert|delete, "
+    description="Per stream: {product: crm|desk, module, action: create|update|integrate|"
+    "delete (upsert is integrate), "
     "sync_key, triggers, fields: {stream property: Zoho field}}. crm_* and desk_* streams "
     "need no entry.",
 )
@@ -58,8 +65,8 @@ class Route:
         stream: The Singer stream.
         product: ``crm`` or ``desk``.
         module: The module (matched case-insensitively against Zoho's metadata).
-        action: ``create``, ``update``, ``upsert`` or ``delete``.
-        sync_key: The field records are matched on (upsert, and delete without id);
+        action: What its records are for: created, updated, integrated (upserted) or deleted.
+        sync_key: The field records are matched on (integrate, and delete without id);
             None for the default.
         triggers: CRM workflow triggers to run (None: Zoho's default, all).
         renames: Stream property → Zoho field.
@@ -70,7 +77,7 @@ class Route:
     stream: str
     product: str
     module: str
-    action: str = "upsert"
+    action: Action = Action.INTEGRATE
     sync_key: str | None = None
     triggers: tuple[str, ...] | None = None
     renames: Mapping[str, str] = dataclasses.field(default_factory=dict)
@@ -114,9 +121,10 @@ def route_of(stream: str, config: Mapping[str, Any]) -> Route:
     if product not in PRODUCTS or not module:
         msg = f"the mapping of stream {stream!r} needs a product (crm or desk) and a module"
         raise RouteError(msg)
-    action = mapping.get("action") or "upsert"
-    if action not in ACTIONS:
-        msg = f"stream {stream!r}: action {action!r} is not one of {', '.join(ACTIONS)}"
+    action = ACTIONS.get(str(mapping.get("action") or "integrate").lower())
+    if action is None:
+        known = ", ".join(ACTIONS)
+        msg = f"stream {stream!r}: action {mapping.get('action')!r} is not one of {known}"
         raise RouteError(msg)
     triggers = mapping.get("triggers")
     return Route(

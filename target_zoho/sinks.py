@@ -21,7 +21,7 @@ from typing_extensions import override
 
 from target_zoho.bad_input import InvalidFieldError, where
 from target_zoho.routes import RouteError, route_of
-from target_zoho.writers import OUTCOMES, CrmWriter, DeskWriter, Writer
+from target_zoho.writers import OUTCOMES, Writer
 from zoho_connector.errors import ZohoInputError
 from zoho_connector.usage import usage_scope
 
@@ -82,12 +82,8 @@ class ZohoSink(KeyCheckingSink):
     def setup(self) -> None:
         """Connect the stream's writer: an unknown module fails here, at SCHEMA."""
         target, route = self.zoho, self.route
-        self.writer: Writer
         try:
-            if route.product == "crm":
-                self.writer = CrmWriter(target.crm, route)
-            else:
-                self.writer = DeskWriter(target.desk, route)
+            self.writer = Writer(target.crm if route.product == "crm" else target.desk, route)
         except ZohoInputError as error:  # an unknown module
             msg = f"stream {self.stream_name!r}: {error}"
             raise RouteError(msg) from error

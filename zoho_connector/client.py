@@ -19,9 +19,11 @@ from zoho_connector.load import (
     RowResult,
     check_columns,
     in_input_order,
+    missing_field,
     parse_action,
     prepare_rows,
     run_batches,
+    to_wire,
     with_results,
 )
 
@@ -54,7 +56,6 @@ class ZohoClient(abc.ABC):
         timeout: Seconds to wait for an answer.
         verify: TLS verification; on unless set to False (or a CA bundle path).
         cert: Client certificate for ``requests``.
-        headers: Headers every call carries.
         cost: The API credits an answered call spent (see :class:`HttpStack`).
         token_cache: A folder where access tokens outlive the process (a
             :class:`~zoho_connector.token_cache.TokenCache`); none by default.
@@ -76,7 +77,6 @@ class ZohoClient(abc.ABC):
         timeout: float = 120,
         verify: bool | str | None = None,
         cert: Any = None,
-        headers: dict[str, str] | None = None,
         cost: Cost | None = None,
         token_cache: TokenCache | None = None,
         refresh_wait: float = REFRESH_WAIT,
@@ -110,7 +110,6 @@ class ZohoClient(abc.ABC):
             timeout=timeout,
             verify=verify,
             cert=cert,
-            headers=headers,
             cost=cost,
             budget=budget,
         )
@@ -147,6 +146,54 @@ class ZohoClient(abc.ABC):
         except ZohoError:
             return False
         return True
+
+    def write(
+        self,
+        module: str,
+        action: Action | int | str,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        sync_key: str | None = None,
+        trigger: Sequence[str] | None = None,
+        n_concurrent: int | None = None,
+        callback: Progress | None = None,
+    ) -> list[RowResult]:
+        """Write records as Zoho takes them; one result per record, in input order.
+
+        The batch form of the write calls, used by target-zoho: records go in batches of
+        ``n_rows_write``, ``n_concurrent`` at a time, and nothing is raised for a record. One
+        that lacks what its action needs (an id to update; an id or the sync key's value to
+        delete; the sync key's value to integrate) fails alone, before any call. A delete by
+        sync key finds the ids first; an already deleted record is a success.
+
+        Raises:
+            ZohoInputError: Before any call: an unknown module or action, or a sync key or
+                key of the records that is no field of the module.
+        """
+        chosen = parse_action(action)
+        name = self._load_target(module, chosen, sync_key or "", trigger)
+        failures: dict[int, RowResult] = {}
+        rows: list[dict[str, Any]] = []
+        for number, record in enumerate(records):
+            missing = missing_field(chosen, sync_key, record, self.value_of)
+            if missing:
+                failures[number] = RowResult.missing(missing, chosen)
+            else:
+                rows.append(
+                    {key: to_wire(value, self.wire_datetime) for key, value in record.items()}
+                )
+        return self._write_rows(
+            name,
+            chosen,
+            rows,
+            failures,
+            sync_key=sync_key,
+            trigger=trigger,
+            batch_size=self.n_rows_write,
+            n_concurrent=n_concurrent,
+            die_on_error=False,
+            callback=callback,
+        )
 
     def load(
         self,
@@ -194,16 +241,50 @@ class ZohoClient(abc.ABC):
             failures=None if die else failures,
             datetimes=self.wire_datetime,
         )
-        self._check_rows(name, chosen, rows)
-        results = run_batches(
+        results = self._write_rows(
+            name,
+            chosen,
             rows,
-            self._batch_sender(name, chosen, sync_key, trigger),
+            failures,
+            sync_key=sync_key,
+            trigger=trigger,
             batch_size=batch_size,
-            n_concurrent=n_concurrent or self.n_concurrent,
+            n_concurrent=n_concurrent,
             die_on_error=die,
             callback=callback,
         )
-        return with_results(data, in_input_order(results, failures, data.height))
+        return with_results(data, results)
+
+    def _write_rows(
+        self,
+        module: str,
+        action: Action,
+        rows: list[dict[str, Any]],
+        failures: Mapping[int, RowResult],
+        *,
+        sync_key: str | None,
+        trigger: Sequence[str] | None,
+        batch_size: int,
+        n_concurrent: int | None,
+        die_on_error: bool,
+        callback: Progress | None,
+    ) -> list[RowResult]:
+        """Checked rows sent in batches; their results, with ``failures`` in their places."""
+        self._check_rows(module, action, rows)
+        results = run_batches(
+            rows,
+            self._batch_sender(module, action, sync_key or "", trigger),
+            batch_size=batch_size,
+            n_concurrent=n_concurrent or self.n_concurrent,
+            die_on_error=die_on_error,
+            callback=callback,
+        )
+        return in_input_order(results, failures, len(rows) + len(failures))
+
+    @staticmethod
+    def value_of(record: Mapping[str, Any], field: str) -> Any:
+        """A record's value of a field, as the product nests it."""
+        return record.get(field)
 
     #: The most records one write batch may hold.
     max_write: int = 100

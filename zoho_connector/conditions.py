@@ -9,9 +9,10 @@ condition keeps its parts, so a read can run it as COQL when search's 2,000-reco
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NoReturn
 
 from zoho_connector.errors import ZohoInputError
 from zoho_connector.formats import crm_date, crm_datetime
@@ -122,6 +123,108 @@ def query_condition(
         msg = f"value {value!r} of {field} is not a valid {format}: {error}"
         raise ZohoInputError(msg) from None
     return [Condition(field, zoho_operator, values, format)]
+
+
+#: The format a condition's values take, by the field's Zoho ``data_type``; text otherwise.
+FORMAT_OF_DATA_TYPE = {
+    **dict.fromkeys(("integer", "bigint", "double", "currency", "percent", "decimal"), "number"),
+    "boolean": "boolean",
+    "date": "date",
+    "datetime": "datetime",
+}
+
+
+def parse_criteria(text: str, data_types: Mapping[str, str] | None = None) -> list[Condition]:
+    r"""Zoho search criteria text as the conditions it joins with ``and``.
+
+    ``((Last_Name:equals:Burns\, B)and(City:starts_with:K))`` is two conditions. Values are
+    unescaped as Zoho escapes them; each takes its format from its field's ``data_type``.
+
+    Raises:
+        ZohoInputError: Text that is no criteria, an unknown operator, or ``or``: a read's
+            conditions must all hold (run one read per alternative instead).
+    """
+    parser = _CriteriaParser(text.strip(), data_types or {})
+    found = parser.group()
+    if parser.position != len(parser.text):
+        parser.fail("text after the criteria")
+    return found
+
+
+class _CriteriaParser:
+    """A recursive reader of ``(field:operator:value)`` groups joined by ``and``."""
+
+    def __init__(self, text: str, data_types: Mapping[str, str]) -> None:
+        self.text = text
+        self.data_types = data_types
+        self.position = 0
+
+    def fail(self, problem: str) -> NoReturn:
+        msg = f"criteria {self.text!r}: {problem} at character {self.position + 1}"
+        raise ZohoInputError(msg)
+
+    def group(self) -> list[Condition]:
+        if not self.text.startswith("(", self.position):
+            self.fail("expected (")
+        self.position += 1
+        if not self.text.startswith("(", self.position):
+            return [self.leaf()]
+        found = self.group()
+        while not self.text.startswith(")", self.position):
+            joiner = self.text[self.position : self.position + 3].lower()
+            if joiner == "and":
+                self.position += 3
+            elif joiner.startswith("or"):
+                self.fail("'or' cannot join a read's conditions, which must all hold")
+            else:
+                self.fail("expected and")
+            found += self.group()
+        self.position += 1
+        return found
+
+    def leaf(self) -> Condition:
+        parts: list[str] = [""]
+        while self.position < len(self.text) and self.text[self.position] != ")":
+            char = self.text[self.position]
+            if char == "\\" and self.position + 1 < len(self.text):
+                self.position += 1
+                parts[-1] += "\\" + self.text[self.position]
+            elif char == ":" and len(parts) < 3:
+                parts.append("")
+            else:
+                parts[-1] += char
+            self.position += 1
+        if self.position == len(self.text) or len(parts) != 3:
+            self.fail("expected (field:operator:value)")
+        self.position += 1
+        field, operator, value = parts
+        zoho_operator = OPERATORS.get(operator.lower())
+        if zoho_operator is None:
+            self.fail(f"unknown operator {operator!r}")
+        many = zoho_operator in ("in", "between")
+        values = _unescaped_split(value) if many else [_unescape(value)]
+        value_format = FORMAT_OF_DATA_TYPE.get(self.data_types.get(field, ""), "text")
+        return Condition(field, zoho_operator, values, value_format)
+
+
+def _unescaped_split(text: str) -> list[str]:
+    """Values split at commas that are not escaped, then unescaped."""
+    values, current, escaped = [], "", False
+    for char in text:
+        if escaped:
+            current, escaped = current + "\\" + char, False
+        elif char == "\\":
+            escaped = True
+        elif char == ",":
+            values.append(_unescape(current))
+            current = ""
+        else:
+            current += char
+    return [*values, _unescape(current)]
+
+
+def _unescape(value: str) -> str:
+    return re.sub(r"\\(.)", r"\1", value)
 
 
 def criteria(conditions: Iterable[str]) -> str:

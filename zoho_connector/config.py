@@ -164,7 +164,7 @@ def desk_client(
         config["client_id"],
         config["client_secret"],
         config["refresh_token"],
-        config["desk_org_id"],
+        org_id=config["desk_org_id"],
         **_connection(config, "desk_url"),
         **options,
     )

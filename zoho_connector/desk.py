@@ -2,23 +2,25 @@
 
 Desk writes one record a call (create ``POST``, update ``PATCH``), deletes by moving records
 to the recycle bin, and has no upsert: ``integrate`` looks a record up by its sync key, then
-updates or creates it (zoho-desk-api.md §7).
+updates or creates it.
+
+Source: https://desk.zoho.com/DeskAPIDocument
 """
 
 from __future__ import annotations
 
-import itertools
+import functools
 import json
+import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn, Self
 
 from typing_extensions import override
 
 from zoho_connector import desk_reader
 from zoho_connector.auth import REFRESH_WAIT
-from zoho_connector.client import ZohoClient
+from zoho_connector.crm import ZohoCRM
 from zoho_connector.data_centers import DATA_CENTERS
-from zoho_connector.data_centers import data_center as find_data_center
 from zoho_connector.errors import ZohoError, ZohoInputError
 from zoho_connector.formats import desk_datetime
 from zoho_connector.frames import to_frame
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
     import polars as pl
     import requests
 
+    from zoho_connector.crm_writes import Data, Written
+    from zoho_connector.data_centers import DataCenter
     from zoho_connector.token_cache import TokenCache
     from zoho_connector.usage import Budget
 
@@ -60,16 +64,18 @@ _COUNT_PATHS = {"tickets": "ticketsCount"}
 CHEAP_COUNTS = frozenset({"tickets", "contacts", "accounts"})
 
 
-class ZohoDesk(ZohoClient):
-    """A Zoho Desk organization: authenticated on construction.
+class ZohoDesk(ZohoCRM):
+    """A Zoho Desk organization: authenticated on construction; a :class:`ZohoCRM` for Desk.
+
+    The parameters are ZohoCRM's, for Desk (the seed's), and these keyword-only ones:
 
     Args:
         client_id: OAuth client id.
         client_secret: OAuth client secret.
         refresh_token: OAuth refresh token.
-        org_id: The Desk organization id, sent as ``orgId`` on every call.
         url: The Desk host of the data center (``https://desk.zoho.eu``...).
         account_url: The Zoho Accounts host.
+        api_version: ``v1``.
         n_rows_read: Rows per read call (at most 100).
         n_rows_write: Records per load batch.
         n_concurrent: Calls in flight at once.
@@ -77,6 +83,8 @@ class ZohoDesk(ZohoClient):
         timeout: Seconds to wait for an answer.
         verify: TLS verification; on unless False (or a CA bundle path).
         cert: Client certificate for ``requests``.
+        org_id: The Desk organization id, sent as ``orgId`` on every call; by default the
+            one organization the token sees.
         data_center: Sets ``url`` and ``account_url`` unless they are given.
         search_from_cap: The largest ``from`` the portal's search accepts.
         token_cache: A folder where access tokens outlive the process (see
@@ -86,14 +94,30 @@ class ZohoDesk(ZohoClient):
             default.
     """
 
+    api_versions = ("v1",)
+    max_read = desk_reader.SEARCH_LIMIT
+    probe = "departments/count"  # cheap, and bound to the org: checks token and orgId
+    follows_api_domain = False
+    wire_datetime = staticmethod(desk_datetime)
+
+    @staticmethod
+    @override
+    def credits(method: str, url: str, params: Any, json: Any, response: requests.Response) -> int:
+        return desk_credits(method, url, params, json, response)
+
+    @staticmethod
+    @override
+    def value_of(record: Mapping[str, Any], field: str) -> Any:
+        return field_value(record, field)
+
     def __init__(
         self,
         client_id: str,
         client_secret: str,
         refresh_token: str,
-        org_id: str,
         url: str = DEFAULT_URL,
         account_url: str = DEFAULT_ACCOUNTS,
+        api_version: str = "v1",
         n_rows_read: int = 100,
         n_rows_write: int = 100,
         n_concurrent: int = 4,
@@ -102,53 +126,81 @@ class ZohoDesk(ZohoClient):
         verify: bool | str | None = None,
         cert: Any = None,
         *,
+        org_id: str | None = None,
         data_center: str | None = None,
         search_from_cap: int = desk_reader.SEARCH_FROM_CAP,
         token_cache: TokenCache | None = None,
         refresh_wait: float = REFRESH_WAIT,
         budget: Budget | None = None,
     ) -> None:
-        if data_center is not None:
-            region = find_data_center(data_center)
-            url = url if url != DEFAULT_URL else region.desk_url
-            account_url = account_url if account_url != DEFAULT_ACCOUNTS else region.accounts_url
-        if not org_id:
-            msg = "org_id is required"
-            raise ValueError(msg)
-        if not 1 <= n_rows_read <= desk_reader.SEARCH_LIMIT:
-            msg = f"n_rows_read must be between 1 and {desk_reader.SEARCH_LIMIT}"
-            raise ValueError(msg)
+        self.org_id = str(org_id) if org_id else ""
+        self.search_from_cap = search_from_cap
         super().__init__(
             client_id,
             client_secret,
             refresh_token,
             url,
             account_url,
-            n_concurrent=n_concurrent,
-            die_on_error=die_on_error,
-            timeout=timeout,
-            verify=verify,
-            cert=cert,
-            headers={"orgId": str(org_id)},
-            cost=desk_credits,
+            api_version,
+            n_rows_read,
+            n_rows_write,
+            n_concurrent,
+            die_on_error,
+            timeout,
+            verify,
+            cert,
+            data_center=data_center,
             token_cache=token_cache,
             refresh_wait=refresh_wait,
             budget=budget,
         )
-        self.org_id = str(org_id)
-        self.n_rows_read = n_rows_read
-        self.n_rows_write = n_rows_write
-        self.search_from_cap = search_from_cap
-        self.connect()
+
+    @staticmethod
+    @override
+    def default_host(region: DataCenter) -> str:
+        return region.desk_url
+
+    @override
+    def connect(self) -> Self:
+        """Refresh the access token, find the org (unless given) and check that Desk answers.
+
+        Raises:
+            ZohoAuthError: Zoho refused the credentials, the token or the org.
+            ZohoInputError: No org given, and the token sees none or several.
+        """
+        if not self.org_id:
+            self.token.get()
+            self.org_id = self._only_org()
+        self.http.set_header("orgId", self.org_id)
+        return super().connect()
+
+    def _only_org(self) -> str:
+        """The id of the one organization the token sees (``GET /organizations``)."""
+        orgs = (self.request("GET", "organizations") or {}).get("data") or []
+        if len(orgs) == 1:
+            return str(orgs[0]["id"])
+        seen = ", ".join(f"{org['id']} ({org.get('companyName', '')})" for org in orgs)
+        msg = f"the token sees {len(orgs)} Zoho Desk organizations{': ' + seen if seen else ''}"
+        raise ZohoInputError(msg + "; say which with org_id")
 
     @property
+    @override
     def api_root(self) -> str:
-        """``{url}/api/v1``."""
-        return f"{self.url}/api/v1"
+        """``{url}/api/{api_version}``."""
+        return f"{self.url}/api/{self.api_version}"
 
-    probe = "departments/count"  # cheap, and bound to the org: checks token and orgId
-    wire_datetime = staticmethod(desk_datetime)
+    # -- metadata ------------------------------------------------------------------------
 
+    @override
+    def modules(self) -> list[dict[str, Any]]:
+        """The Desk modules the client reads and writes, as ``{"api_name": ...}``."""
+        return [{"api_name": name, "api_supported": True} for name in (*SEARCHABLE, *LISTED)]
+
+    @override
+    def module(self, name: str) -> dict[str, Any]:
+        return {"api_name": _module(name), "api_supported": True}
+
+    @override
     def fields(self, module: str) -> list[dict[str, Any]]:
         """Desk's field metadata of a module (custom ``cf_`` fields included)."""
         body = self.request("GET", "fields", params={"module": _module(module)}) or {}
@@ -156,11 +208,12 @@ class ZohoDesk(ZohoClient):
 
     # -- reading -------------------------------------------------------------------------
 
-    def pages(
+    @override
+    def pages(  # type: ignore[override]  # Desk filters by search parameters, not conditions
         self,
         module: str,
         *,
-        filter: Mapping[str, str] | None = None,
+        filter: Mapping[str, str] | str | None = None,
         since: str | None = None,
         until: str | None = None,
         n_rows_read: int | None = None,
@@ -173,7 +226,8 @@ class ZohoDesk(ZohoClient):
         Args:
             module: A Desk module (``tickets``, ``contacts``, ``accounts``, ``tasks``,
                 ``calls``, ``events``, ``agents``, ``departments``).
-            filter: Further Desk search parameters (``{"status": "Open"}``).
+            filter: Further Desk search parameters (``{"status": "Open"}``, or as a query
+                string: ``status=Open&channel=Email``).
             since: Only records modified at or after this ISO datetime.
             until: Only records modified at or before this ISO datetime.
             n_rows_read: Rows per call (at most 100).
@@ -186,7 +240,7 @@ class ZohoDesk(ZohoClient):
                 raise ZohoInputError(msg)
             return desk_reader.list_pages(self.request, name, limit=limit)
         read = desk_reader.SearchRead(
-            name, since, until, dict(filter or {}), limit, self.search_from_cap
+            name, since, until, _parameters(filter), limit, self.search_from_cap
         )
         return self._searched(read)
 
@@ -204,18 +258,11 @@ class ZohoDesk(ZohoClient):
             raise ZohoInputError(msg)
         return desk_reader.list_pages(self.request, f"tickets/{ticket_id}/{kind}")
 
-    def records(self, module: str, **options: Any) -> Iterator[dict[str, Any]]:
-        """Every matching record, one at a time (options as :meth:`pages`).
-
-        Raises:
-            ZohoInputError: At once, as :meth:`pages` does, not at the first record.
-        """
-        return itertools.chain.from_iterable(self.pages(module, **options))
-
-    def read(
+    @override
+    def read(  # type: ignore[override]  # Desk filters by search parameters, not conditions
         self,
         module: str,
-        filter: Mapping[str, str] | None = None,
+        filter: Mapping[str, str] | str | None = None,
         fields: Sequence[str] | None = None,
         order_by: str = "modifiedTime",
         limit: int | None = None,
@@ -226,7 +273,7 @@ class ZohoDesk(ZohoClient):
 
         Args:
             module: A Desk module.
-            filter: Further Desk search parameters.
+            filter: Further Desk search parameters (a mapping or a query string).
             fields: Keep only these keys (and ``id``).
             order_by: ``modifiedTime`` (the read order) or ``id``.
             limit: At most this many records.
@@ -251,6 +298,7 @@ class ZohoDesk(ZohoClient):
             collected.sort(key=lambda row: int(row["id"]))
         return to_frame(collected)
 
+    @override
     def retrieve(self, module: str, id: str) -> dict[str, Any] | None:
         """One full record, or None when Desk does not know the id."""
         try:
@@ -260,60 +308,96 @@ class ZohoDesk(ZohoClient):
                 return None
             raise
 
-    def count(self, module: str, filter: Mapping[str, str] | None = None) -> int:
+    @override
+    def count(  # type: ignore[override]  # Desk filters by search parameters, not conditions
+        self, module: str, filter: Mapping[str, str] | str | None = None
+    ) -> int:
         """How many records Desk counts (``/ticketsCount`` or ``/{module}/count``)."""
         name = _module(module)
         path = _COUNT_PATHS.get(name, f"{name}/count")
-        body = self.request("GET", path, params=dict(filter or {})) or {}
+        body = self.request("GET", path, params=_parameters(filter)) or {}
         return int(body.get("count", 0))
+
+    @override
+    def total(self, module: str) -> int:
+        return self.count(module)
+
+    @override
+    def users(self) -> Iterator[dict[str, Any]]:
+        """The portal's agents."""
+        return self.records("agents")
+
+    @override
+    def org(self) -> list[dict[str, Any]]:
+        """The organization's details."""
+        return [self.request("GET", f"organizations/{self.org_id}") or {}]
+
+    @override
+    def scan(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise _crm_only("scan")
+
+    @override
+    def plan(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise _crm_only("plan")
+
+    @override
+    def deleted(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise _crm_only("deleted")
 
     # -- writing -------------------------------------------------------------------------
 
-    def create(
-        self, module: str, data: Mapping[str, Any] | Sequence[Mapping[str, Any]]
-    ) -> dict[str, Any] | None:
-        """Create records, one call each; one result per record (the record on success)."""
-        name = _module(module)
-        return self._each(
-            data, lambda record: _success(self._write_one(Action.CREATE, name, record))
-        )
+    @override
+    def create(self, module: str, data: Data, trigger: Sequence[str] | None = None) -> Written:
+        """Create records, one call each: each the record Desk made (a list for a list).
 
-    def update(
-        self,
-        module: str,
-        data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
-        id: str | None = None,
-    ) -> dict[str, Any] | None:
+        Raises:
+            ZohoInputError: Workflow triggers, which Desk writes do not take.
+            ZohoError: With ``die_on_error``, a record Desk refused.
+        """
+        name = self._load_target(module, Action.CREATE, "", trigger)
+        write = functools.partial(self._write_one, Action.CREATE, name)
+        return self._written(data, self._each(data, lambda record: _success(write(record))))
+
+    @override
+    def update(self, module: str, data: Data, id: str | None = None) -> Written:
         """Update records by the ``id`` each carries (or ``id``), one ``PATCH`` each."""
         name = _module(module)
-        return self._each(
-            data, lambda record: _success(self._patch(name, id or record.get("id"), record))
+        return self._written(
+            data,
+            self._each(
+                data, lambda record: _success(self._patch(name, id or record.get("id"), record))
+            ),
         )
 
-    def delete(self, module: str, id: str | Sequence[str]) -> dict[str, Any] | None:
+    @override
+    def delete(self, module: str, id: str | Sequence[str]) -> Written:
         """Move records to the recycle bin (Desk has no DELETE for records)."""
-        name = _module(module)
-        key = SEARCHABLE.get(name)
-        if key is None:
-            msg = f"Desk cannot delete {name}"
-            raise ZohoInputError(msg)
         ids = [id] if isinstance(id, str) else [str(item) for item in id]
-        self.request("POST", f"{name}/moveToTrash", json={key: ids}, idempotent=True)
-        return {"data": [_success({"id": record_id}) for record_id in ids]}
+        self._trash(_module(module), ids)
+        answer = {"data": [_success({"id": record_id}) for record_id in ids]}
+        return self._written(id, answer)
 
+    @override
     def integrate(
         self,
         module: str,
-        data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
-        sync_key: str,
-    ) -> dict[str, Any] | None:
+        data: Data,
+        sync_key: str | Sequence[str] | None,
+        trigger: Sequence[str] | None = None,
+    ) -> Written:
         """Update the record whose ``sync_key`` matches, else create it (Desk has no upsert).
 
-        Each result says which, as CRM's upsert does: ``action`` ``update`` or ``insert``.
+        Raises:
+            ZohoInputError: No single sync key, or workflow triggers.
+            ZohoError: With ``die_on_error``, a record Desk refused.
         """
-        name = _module(module)
-        return self._each(
-            data, lambda record: _success(*self._integrate_one(name, record, sync_key))
+        if not isinstance(sync_key, str):
+            msg = "a Desk integrate matches on one sync key (a field name)"
+            raise ZohoInputError(msg)
+        name = self._load_target(module, Action.INTEGRATE, sync_key, trigger)
+        return self._written(
+            data,
+            self._each(data, lambda record: _success(*self._integrate_one(name, record, sync_key))),
         )
 
     @override
@@ -331,9 +415,21 @@ class ZohoDesk(ZohoClient):
 
     # -- internals -----------------------------------------------------------------------
 
+    def _trash(self, module: str, ids: list[str]) -> None:
+        """Move records to the recycle bin, in one call.
+
+        Raises:
+            ZohoInputError: A module Desk cannot delete from.
+        """
+        key = SEARCHABLE.get(module)
+        if key is None:
+            msg = f"Desk cannot delete {module}"
+            raise ZohoInputError(msg)
+        self.request("POST", f"{module}/moveToTrash", json={key: ids}, idempotent=True)
+
     def _each(
         self,
-        data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        data: Data,
         write: Callable[[Mapping[str, Any]], dict[str, Any]],
     ) -> dict[str, Any]:
         """One call per record, ``write`` giving its Zoho-style result.
@@ -380,13 +476,11 @@ class ZohoDesk(ZohoClient):
         return self.request("PATCH", f"{module}/{record_id}", json=_without_id(record))
 
     def _write_one(
-        self, action: Action, module: str, record: Mapping[str, Any], sync_key: str = "id"
+        self, action: Action, module: str, record: Mapping[str, Any]
     ) -> dict[str, Any] | None:
-        """One record created, updated (by its id) or integrated (on ``sync_key``)."""
+        """One record created, or updated by its id."""
         if action == Action.UPDATE:
             return self._patch(module, record.get("id"), record)
-        if action == Action.INTEGRATE:
-            return self._integrate_one(module, record, sync_key)[0]
         return self.request("POST", module, json=dict(record))
 
     def find_one(self, module: str, field: str, value: str) -> dict[str, Any] | None:
@@ -428,14 +522,42 @@ class ZohoDesk(ZohoClient):
     ) -> BatchSender:
         def send(rows: list[dict[str, Any]]) -> list[RowResult]:
             if action == Action.DELETE:
-                try:
-                    self.delete(module, [str(row["id"]) for row in rows])
-                except ZohoError as error:
-                    return [RowResult.failed(error)] * len(rows)
-                return [RowResult(True, "SUCCESS: moved to the recycle bin")] * len(rows)
+                return self._delete_batch(module, rows, sync_key)
             return [self._row(module, action, sync_key, row) for row in rows]
 
         return send
+
+    def _delete_batch(
+        self, module: str, rows: list[dict[str, Any]], sync_key: str
+    ) -> list[RowResult]:
+        """Rows moved to the recycle bin in one call; those without an id found by sync key."""
+        ids: list[str | RowResult] = []
+        for row in rows:
+            try:
+                ids.append(str(row.get("id") or self._id_by(module, sync_key, row)))
+            except (ZohoError, ZohoInputError) as error:
+                ids.append(RowResult.failed(error))
+        known = [record_id for record_id in ids if isinstance(record_id, str)]
+        gone = RowResult(True, "SUCCESS: moved to the recycle bin", "SUCCESS")
+        if known:
+            try:
+                self._trash(module, known)
+            except (ZohoError, ZohoInputError) as error:
+                gone = RowResult.failed(error)
+        return [gone if isinstance(record_id, str) else record_id for record_id in ids]
+
+    def _id_by(self, module: str, sync_key: str, row: Mapping[str, Any]) -> str:
+        """The id of the one record whose ``sync_key`` has the row's value.
+
+        Raises:
+            ZohoError: NOT_FOUND when none has it, DUPLICATE_DATA when several do.
+        """
+        value = str(field_value(row, sync_key))
+        found = self.find_one(module, sync_key, value)
+        if found is None:
+            msg = f"no {module} record has {sync_key} = {value!r}"
+            raise ZohoError("NOT_FOUND", msg, {"field": sync_key})
+        return str(found["id"])
 
     def _row(self, module: str, action: Action, sync_key: str, row: dict[str, Any]) -> RowResult:
         try:
@@ -444,11 +566,16 @@ class ZohoDesk(ZohoClient):
                 if found is None:
                     return RowResult(False, f"URL_NOT_FOUND: no {module} record {row['id']}")
                 return RowResult(True, json.dumps(found, ensure_ascii=False, sort_keys=True))
-            answer = self._write_one(action, module, row, sync_key)
+            done = ""
+            if action == Action.INTEGRATE:
+                answer, done = self._integrate_one(module, row, sync_key)
+            else:
+                answer = self._write_one(action, module, row)
         except (ZohoError, ZohoInputError) as error:
             return RowResult.failed(error)
         record_id = (answer or {}).get("id")
-        return RowResult(True, f"SUCCESS: {record_id}" if record_id else "SUCCESS")
+        message = f"SUCCESS: {record_id}" if record_id else "SUCCESS"
+        return RowResult(True, message, "SUCCESS", action=done)
 
 
 def _module(name: str) -> str:
@@ -470,6 +597,26 @@ def field_value(row: Mapping[str, Any], field: str) -> Any:
     if field.startswith("cf_"):
         return (row.get("cf") or {}).get(field)
     return row.get(field)
+
+
+def _parameters(filter: Mapping[str, str] | str | None) -> dict[str, str]:
+    """Desk search parameters, from a mapping or a query string (``status=Open&...``).
+
+    Raises:
+        ZohoInputError: A query string that is not one.
+    """
+    if not isinstance(filter, str):
+        return dict(filter or {})
+    try:
+        return dict(urllib.parse.parse_qsl(filter, keep_blank_values=True, strict_parsing=True))
+    except ValueError:
+        msg = f"a Desk filter is a mapping or a query string (status=Open&...), not {filter!r}"
+        raise ZohoInputError(msg) from None
+
+
+def _crm_only(method: str) -> ZohoInputError:
+    """The error of a ZohoCRM method that Zoho Desk has nothing like."""
+    return ZohoInputError(f"{method} is Zoho CRM's; Zoho Desk has no counterpart")
 
 
 def _without_id(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -190,6 +190,10 @@ class HttpStack:
                 moment = email.utils.parsedate_to_datetime(stamp)
                 self._clock_skew = moment.timestamp() - time.time()
 
+    def set_header(self, name: str, value: str) -> None:
+        """Send a header on every call from now on (Desk's ``orgId``, once it is known)."""
+        self._session.headers[name] = value
+
     def auth_headers(self) -> dict[str, str]:
         """The OAuth header of the current access token."""
         return {"Authorization": f"Zoho-oauthtoken {self.token.get()}"}

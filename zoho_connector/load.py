@@ -69,6 +69,12 @@ class RowResult:
         return cls(success, text, code, mapping, str(entry.get("action") or ""))
 
     @classmethod
+    def missing(cls, field: str, action: Action) -> RowResult:
+        """A row not sent: it lacks ``field``, which its action needs."""
+        message = f"MANDATORY_NOT_FOUND: a record to {action.name.lower()} needs {field}"
+        return cls(False, message, "MANDATORY_NOT_FOUND", {"field": field})
+
+    @classmethod
     def failed(cls, error: Exception) -> RowResult:
         """A row failed by an error raised for its whole batch."""
         if isinstance(error, ZohoError):
@@ -79,6 +85,30 @@ class RowResult:
 #: Sends one batch of prepared rows; answers one result per row, in order.
 BatchSender = Callable[[list[dict[str, Any]]], list[RowResult]]
 Progress = Callable[[dict[str, Any]], None]
+
+
+def missing_field(
+    action: Action,
+    sync_key: str | None,
+    record: Mapping[str, Any],
+    value_of: Callable[[Mapping[str, Any], str], Any],
+) -> str | None:
+    """What a record lacks for its action (``id``, its sync key's value...), or None.
+
+    A delete takes an id or, given a sync key, that key's value.
+    """
+
+    def lacks(field: str) -> bool:
+        return value_of(record, field) in (None, "")
+
+    if action in (Action.UPDATE, Action.RETRIEVE) and lacks("id"):
+        return "id"
+    if action == Action.DELETE and lacks("id") and (not sync_key or lacks(sync_key)):
+        return f"id or {sync_key}" if sync_key and sync_key != "id" else "id"
+    # Zoho CRM inserts an upsert with no value to match on: every rerun would add a copy.
+    if action == Action.INTEGRATE and sync_key and lacks(sync_key):
+        return sync_key
+    return None
 
 
 def required_columns(action: Action, sync_key: str) -> tuple[str, ...]:

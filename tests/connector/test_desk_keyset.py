@@ -42,7 +42,6 @@ def client(server: Emulator, **options: Any) -> ZohoDesk:
         server.client_id,
         server.client_secret,
         server.refresh_token,
-        server.desk_org_id,
         url=server.url,
         account_url=server.url,
         **options,

@@ -451,7 +451,7 @@ def test_bad_input_fails_clearly(destination: Emulator, tmp_path: Path) -> None:
             load_people([{"email": None, "last": "Nobody"}]),
         )
         assert keyless.returncode != 0
-        assert "MANDATORY_NOT_FOUND: a record to upsert needs Email" in keyless.stderr
+        assert "MANDATORY_NOT_FOUND: a record to integrate needs Email" in keyless.stderr
     assert coql(destination, "select id from Contacts where Last_Name = 'Nobody'") == []
     malformed = subprocess.run(
         [
