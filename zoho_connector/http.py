@@ -16,7 +16,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -63,6 +63,31 @@ class Bill:
     """The credits one attempt of a call spent (none until Zoho answers it)."""
 
     spent: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class Call:
+    """One API call, as every attempt of it is sent."""
+
+    method: str
+    url: str
+    params: Any
+    json: Any
+    headers: Mapping[str, str]
+    stream: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class Failure:
+    """Why an attempt did not give Zoho's final answer (a retry may)."""
+
+    reason: str
+    retry_after: float | None = None
+    throttled: bool = False
+
+
+#: An attempt whose access token Zoho called invalid: renew it and try again.
+RENEW = Failure("the access token was refused")
 
 
 @dataclasses.dataclass
@@ -232,78 +257,91 @@ class HttpStack:
             ZohoError: Still failing (5xx or network) after every attempt, or OUTCOME_UNKNOWN
                 for a failed call that must not be repeated.
         """
+        call = Call(method, url, params, json, headers or {}, stream)
         safe_to_repeat = method.upper() != "POST" if idempotent is None else idempotent
         limit = attempts or self.retry.attempts
         renewals = 0
-        attempt = 0
+        attempt = 1
         while True:
-            attempt += 1
             token = self.token.get()
-            request_headers = {"Authorization": f"Zoho-oauthtoken {token}", **(headers or {})}
-            failure: str
-            retry_after: float | None = None
-            throttled = False
-            with self._slots, self._billed(method, url, params, json) as bill:
-                self.ledger.record(calls=1)
-                try:
-                    response = self._session.request(
-                        method,
-                        url,
-                        params=params,
-                        json=json,
-                        headers=request_headers,
-                        timeout=self.timeout,
-                        stream=stream,
-                    )
-                except TRANSIENT_ERRORS as error:
-                    failure = type(error).__name__
-                    if not safe_to_repeat and _may_have_arrived(error):
-                        msg = (
-                            f"{method} {_path(url)} failed with {failure} after it may have "
-                            "reached Zoho; not repeated, so as not to write twice. Check "
-                            "whether it was applied before sending it again"
-                        )
-                        raise ZohoError("OUTCOME_UNKNOWN", msg) from None
-                else:
-                    self._note_clock(response)
-                    if (
-                        response.status_code == 401
-                        and renewals < TOKEN_RENEWALS
-                        and _error_code(response) in (INVALID_TOKEN_CODES)
-                    ):
-                        self.token.invalidate(token)
-                        renewals += 1
-                        attempt -= 1  # a refresh is not a failed attempt
-                        continue
-                    if response.status_code == 429:
-                        self._refuse_if_credits_spent(method, url, params, json, response)
-                    if response.status_code not in RETRYABLE_STATUSES:
-                        self._slots.succeeded()
-                        if response.status_code != 429:
-                            bill.spent = self._cost(method, url, params, json, response)
-                            self.ledger.record(credits=bill.spent)
-                        return response
-                    throttled = response.status_code == 429
-                    if throttled:
-                        self._slots.throttled()
-                    failure = f"HTTP {response.status_code} {_error_code(response) or ''}".strip()
-                    retry_after = _retry_after(response)
+            outcome = self._attempt(
+                call, token, safe_to_repeat=safe_to_repeat, renewable=renewals < TOKEN_RENEWALS
+            )
+            if isinstance(outcome, requests.Response):
+                return outcome
+            if outcome is RENEW:  # Zoho called the token invalid: not a failed attempt
+                self.token.invalidate(token)
+                renewals += 1
+                continue
             if attempt >= limit:
-                self._give_up(method, url, failure, attempt, throttled=throttled)
-            wait = self.retry.wait(attempt, retry_after)
+                self._give_up(method, url, outcome.reason, attempt, throttled=outcome.throttled)
+            wait = self.retry.wait(attempt, outcome.retry_after)
             _log.warning(
                 "Zoho %s %s: %s; retry %d/%d in %.1fs",
                 method,
                 _path(url),
-                failure,
+                outcome.reason,
                 attempt,
                 limit - 1,
                 wait,
             )
             time.sleep(wait)
+            attempt += 1
+
+    def _attempt(
+        self, call: Call, token: str, *, safe_to_repeat: bool, renewable: bool
+    ) -> requests.Response | Failure:
+        """One attempt of a call, in a slot and billed: Zoho's final answer, or why not.
+
+        Raises:
+            ZohoCreditsError: Zoho says the day's credits are spent.
+            ZohoError: OUTCOME_UNKNOWN: a call not safe to repeat failed after it may have
+                reached Zoho.
+        """
+        headers = {"Authorization": f"Zoho-oauthtoken {token}", **call.headers}
+        with self._slots, self._billed(call) as bill:
+            self.ledger.record(calls=1)
+            try:
+                response = self._session.request(
+                    call.method,
+                    call.url,
+                    params=call.params,
+                    json=call.json,
+                    headers=headers,
+                    timeout=self.timeout,
+                    stream=call.stream,
+                )
+            except TRANSIENT_ERRORS as error:
+                if not safe_to_repeat and _may_have_arrived(error):
+                    msg = (
+                        f"{call.method} {_path(call.url)} failed with {type(error).__name__} "
+                        "after it may have reached Zoho; not repeated, so as not to write "
+                        "twice. Check whether it was applied before sending it again"
+                    )
+                    raise ZohoError("OUTCOME_UNKNOWN", msg) from None
+                return Failure(type(error).__name__)
+            self._note_clock(response)
+            status = response.status_code
+            if status == 401 and renewable and _error_code(response) in INVALID_TOKEN_CODES:
+                return RENEW
+            if status == 429:
+                self._refuse_if_credits_spent(call, response)
+            if status in RETRYABLE_STATUSES:
+                if status == 429:
+                    self._slots.throttled()
+                reason = f"HTTP {status} {_error_code(response) or ''}".strip()
+                return Failure(reason, _retry_after(response), throttled=status == 429)
+            self._slots.succeeded()
+            bill.spent = self._cost_of(call, response)
+            self.ledger.record(credits=bill.spent)
+            return response
+
+    def _cost_of(self, call: Call, response: requests.Response) -> int:
+        """The credits a call spent, given Zoho's answer (or costs, before any answer)."""
+        return self._cost(call.method, call.url, call.params, call.json, response)
 
     @contextlib.contextmanager
-    def _billed(self, method: str, url: str, params: Any, json: Any) -> Iterator[Bill]:
+    def _billed(self, call: Call) -> Iterator[Bill]:
         """Hold a call's credits against the run's budget while it is made; settle after.
 
         Raises:
@@ -313,16 +351,14 @@ class HttpStack:
         if self.budget is None:
             yield bill
             return
-        held = self._cost(method, url, params, json, _ANSWERED)
+        held = self._cost_of(call, _ANSWERED)
         self.budget.hold(held)
         try:
             yield bill
         finally:
             self.budget.settle(held, bill.spent)
 
-    def _refuse_if_credits_spent(
-        self, method: str, url: str, params: Any, json: Any, response: requests.Response
-    ) -> None:
+    def _refuse_if_credits_spent(self, call: Call, response: requests.Response) -> None:
         """Stop at once when a 429 says the day's credits are spent: retries cannot help.
 
         Desk says so by its code (THRESHOLD_EXCEEDED, with Retry-After); CRM answers 429
@@ -336,7 +372,7 @@ class HttpStack:
         code = _error_code(response) or "TOO_MANY_REQUESTS"
         left = _credits_left(response)
         if code != "THRESHOLD_EXCEEDED" and (
-            left is None or left >= self._cost(method, url, params, json, _ANSWERED)
+            left is None or left >= self._cost_of(call, _ANSWERED)
         ):
             return
         wait = _retry_after(response)
@@ -347,7 +383,7 @@ class HttpStack:
         )
         raise ZohoCreditsError(
             code,
-            f"{method} {_path(url)}: Zoho's API credits for the day are spent; {back}",
+            f"{call.method} {_path(call.url)}: Zoho's API credits for the day are spent; {back}",
             status=429,
             hint="the STATE written says what was done: run again then, and the run goes on "
             "from there",
