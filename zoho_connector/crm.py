@@ -35,9 +35,9 @@ from zoho_connector.load import (
     BatchSender,
     Progress,
     RowResult,
-    to_wire,
 )
 from zoho_connector.usage import in_parallel, read_ahead
+from zoho_connector.wire import to_wire
 
 if TYPE_CHECKING:
     from collections.abc import Callable
