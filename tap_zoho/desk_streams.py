@@ -12,18 +12,20 @@ counters say it has any.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
-from tap_zoho.desk_schema import STATIC_SCHEMAS, cast
+from tap_zoho.desk_schema import STATIC_SCHEMAS
 from tap_zoho.streams import ZohoStream
+from zoho_connector import desk_types
 from zoho_connector.desk import CHEAP_COUNTS
 from zoho_connector.errors import ZohoError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     from singer_sdk.helpers.types import Context
 
     from tap_zoho.tap import TapZoho
@@ -50,7 +52,11 @@ class DeskStream(ZohoStream):
         Raises:
             ValueError: A value does not fit its field's type (named with the record).
         """
-        return _project(self.name, row, self.schema)
+        try:
+            return desk_types.project(row, self.schema)
+        except ValueError as error:
+            msg = f"{self.name} {error}"
+            raise ValueError(msg) from None
 
 
 class DeskModuleStream(DeskStream):
@@ -176,22 +182,3 @@ class DeskCommentsStream(DeskTicketChildStream):
     schema = STATIC_SCHEMAS["ticket_comments"]
     kind = "comments"
     count_key = "comment_count"
-
-
-def _project(stream: str, row: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
-    """A row's schema properties, typed; nested objects with properties projected too."""
-    properties = schema["properties"]
-    record: dict[str, Any] = {}
-    for name, value in row.items():
-        prop = properties.get(name)
-        if prop is None:
-            continue
-        if isinstance(value, Mapping) and "properties" in prop:
-            record[name] = _project(stream, value, prop)
-            continue
-        try:
-            record[name] = cast(value, prop)
-        except ValueError as error:
-            msg = f"{stream} record {row.get('id')}: field {name} = {value!r}: {error}"
-            raise ValueError(msg) from None
-    return record

@@ -23,9 +23,9 @@ from zoho_connector.load import (
     parse_action,
     prepare_rows,
     run_batches,
-    to_wire,
     with_results,
 )
+from zoho_connector.wire import to_wire
 
 if TYPE_CHECKING:
     import datetime as dt

@@ -17,7 +17,8 @@ from zoho_connector.conditions import query_condition
 from zoho_connector.crm_read import PageRead, rest
 from zoho_connector.crm_reads import CrmReads
 from zoho_connector.errors import ZohoError, ZohoInputError
-from zoho_connector.load import Action, BatchSender, RowResult, to_wire
+from zoho_connector.load import Action, BatchSender, RowResult
+from zoho_connector.wire import to_wire
 
 #: At most 100 records per write call.
 MAX_WRITE = 100

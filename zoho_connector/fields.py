@@ -1,7 +1,8 @@
 """What a CRM field's metadata says about its values: one reading for the tap and the target.
 
-From ``settings/fields`` (zoho-crm-api.md §4.2, value shapes §3.1): the kind of value a field
-holds, whether a list call returns it, and whether a write may set it.
+From ``settings/fields`` (https://www.zoho.com/crm/developer/docs/api/v7/field-meta.html): the
+kind of value a field holds (each kind's JSON Schema and wire form: ``crm_types``), whether a
+list call returns it, and whether a write may set it.
 """
 
 from __future__ import annotations

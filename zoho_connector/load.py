@@ -5,18 +5,20 @@ from __future__ import annotations
 import concurrent.futures
 import contextvars
 import dataclasses
-import datetime as dt
-import decimal
 import enum
 import json
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from zoho_connector.errors import ZohoError, ZohoInputError
-from zoho_connector.formats import crm_date, crm_datetime
+from zoho_connector.formats import crm_datetime
 from zoho_connector.frames import unflatten
+from zoho_connector.wire import to_wire
+
+if TYPE_CHECKING:
+    import datetime as dt
 
 
 class Action(enum.IntEnum):
@@ -218,23 +220,6 @@ def _mapped(value: Any, mapping: Mapping[Any, Any]) -> Any:
     if isinstance(value, list):
         return [_mapped(item, mapping) for item in value]
     return mapping.get(value, value) if isinstance(value, Hashable) else value
-
-
-def to_wire(value: Any, datetimes: Callable[[dt.datetime], str] = crm_datetime) -> Any:
-    """A value as Zoho's JSON takes it (dates and datetimes as text, decimals as numbers)."""
-    if isinstance(value, dt.datetime):
-        return datetimes(value)
-    if isinstance(value, dt.date):
-        return crm_date(value)
-    if isinstance(value, dt.time):
-        return value.replace(microsecond=0).isoformat()
-    if isinstance(value, decimal.Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, Mapping):
-        return {key: to_wire(item, datetimes) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_wire(item, datetimes) for item in value]
-    return value
 
 
 def in_input_order(
