@@ -13,6 +13,9 @@ from singer_sdk.singerlib.exceptions import InvalidInputLine
 
 from target_zoho.routes import RouteError
 
+#: The most characters of a value a message shows: a longer one is cut, its length given.
+SHOWN = 100
+
 
 class BadInputError(InvalidInputLine):
     """A line of input the target cannot take; its message says where and what is wrong."""
@@ -57,11 +60,21 @@ def where(
     """
     parts = (
         f"line {line}" if line else "",
-        f"stream {stream}" if stream else "",
-        f"record {record}" if record else "",
-        f"field {field}" if field else "",
+        f"stream {shown(stream)}" if stream else "",
+        f"record {shown(record)}" if record else "",
+        f"field {shown(field)}" if field else "",
     )
     return ", ".join(part for part in parts if part)
+
+
+def shown(text: str) -> str:
+    """``text`` as a message shows it: a long one cut to its start, and its length.
+
+    A 10 MB value is named, not copied into the log.
+    """
+    if len(text) <= SHOWN:
+        return text
+    return f"{text[:SHOWN]}... ({len(text):,} characters)"
 
 
 def problem(error: Exception) -> tuple[str | None, str]:

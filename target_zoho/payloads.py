@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from target_zoho.bad_input import shown
 from zoho_connector import fields as zoho_fields
 from zoho_connector.formats import crm_date, crm_datetime, desk_datetime
 from zoho_connector.load import to_wire
@@ -89,7 +90,8 @@ def _crm_value(field: Mapping[str, Any], value: Any) -> Any:
         if kind == zoho_fields.BIGINT:
             return str(value)
     except (TypeError, ValueError, AttributeError) as error:
-        raise PayloadError(str(field["api_name"]), f"{value!r} is not a {kind}: {error}") from None
+        message = f"{shown(repr(value))} is not a {kind}: {shown(str(error))}"
+        raise PayloadError(str(field["api_name"]), message) from None
     return to_wire(value)
 
 

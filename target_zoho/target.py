@@ -18,11 +18,13 @@ from zoho_connector.config import (
     CONCURRENCY_PROPERTY,
     CONNECTION_PROPERTIES,
     PROGRESS_PROPERTY,
+    config_file_problem,
 )
 from zoho_connector.errors import ZohoError, ZohoInputError
 from zoho_connector.plugin import ZohoPlugin
 
 if TYPE_CHECKING:
+    import click
     from singer_sdk.sinks import Sink
 
 
@@ -150,6 +152,18 @@ class TargetZoho(ZohoPlugin, Target):
         self._MAX_RECORD_AGE_IN_MINUTES = float(self.config.get("state_interval_seconds", 60)) / 60
         super().setup_mapper()
         self.check_products(self._named_products())
+
+    @classmethod
+    @override
+    def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> Any:
+        """The SDK's reading of the ``--config`` files, once each is a JSON object.
+
+        One that is not fails the run in one line (:func:`config_file_problem`).
+        """
+        problem = config_file_problem(cls.name, value)
+        if problem:
+            ctx.fail(problem)
+        return super().cb_config(ctx, param, value)
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:

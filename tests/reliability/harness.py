@@ -199,7 +199,7 @@ def run_process(
     workdir: Path,
     *,
     kill: Kill | None = None,
-    stdin_lines: Iterable[str] = (),
+    stdin_lines: Iterable[str | bytes] = (),
     on_line: Callable[[int, Any], None] | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Attempt:
@@ -209,7 +209,8 @@ def run_process(
         command: The command line.
         workdir: Where stderr is kept (and the process's working directory).
         kill: When to kill it; None to let it finish.
-        stdin_lines: Lines fed to its stdin (by a thread: the process may die meanwhile).
+        stdin_lines: Lines fed to its stdin (by a thread: the process may die meanwhile);
+            bytes go as they are, UTF-8 or not.
         on_line: Called with each line's number (from 1) and parsed JSON as it arrives.
         env: Extra environment variables.
     """
@@ -256,10 +257,14 @@ def run_process(
         return Attempt(lines, stderr.read(), process.returncode)
 
 
-def _feed(pipe: Any, lines: Iterable[str]) -> None:
+def _feed(pipe: Any, lines: Iterable[str | bytes]) -> None:
     with contextlib.suppress(BrokenPipeError, OSError, ValueError):
         for line in lines:
-            pipe.write(line)
+            if isinstance(line, bytes):  # as it is, UTF-8 or not
+                pipe.flush()
+                pipe.buffer.write(line)
+            else:
+                pipe.write(line)
         pipe.close()
 
 
