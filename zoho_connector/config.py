@@ -16,7 +16,7 @@ from zoho_connector.auth import REFRESH_WAIT
 from zoho_connector.crm import ZohoCRM
 from zoho_connector.data_centers import DATA_CENTERS
 from zoho_connector.desk import ZohoDesk
-from zoho_connector.errors import ZohoAuthError, ZohoError, ZohoInputError
+from zoho_connector.errors import ZohoAuthError, ZohoError, ZohoInputError, ZohoRateLimitError
 from zoho_connector.token_cache import TokenCache
 
 if TYPE_CHECKING:
@@ -263,6 +263,8 @@ def _blame(
     name = PRODUCT_NAMES[product]
     if isinstance(error, ZohoInputError):
         return f"{name}: {error}"
+    if isinstance(error, ZohoRateLimitError):
+        return None  # Zoho's limits (the refresh limit among them) are no setting's fault
     code = error.code
     if code == "OAUTH_ORG_MISMATCH":
         return _org_mismatch(config)

@@ -55,6 +55,13 @@ class ZohoCreditsError(ZohoRateLimitError):
     """The org's API credits for the day are spent: every call fails until they come back."""
 
 
+class ZohoRefreshLimitError(ZohoAuthError, ZohoRateLimitError):
+    """Zoho Accounts kept refusing new access tokens for its refresh limit past the wait.
+
+    No setting is wrong: a run once the limit's window has passed goes on.
+    """
+
+
 class ZohoInputError(ValueError):
     """Bad input caught before any call: unknown module or field, a missing column."""
 

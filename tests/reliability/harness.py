@@ -39,6 +39,7 @@ CALM: dict[str, float | str] = {
     "drop_rate": 0.0,
     "token_lifetime": 3600,
     "refresh_limit": 10,
+    "refresh_window": 600.0,
     "churn_per_second": 0,
     "churn_delete_share": 0.0,
     "churn_module": "Leads",
