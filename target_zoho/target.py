@@ -81,6 +81,9 @@ class TargetZoho(ZohoPlugin, Target):
         super().__init__(**kwargs)
         if isinstance(self.message_reader, NumberedReader):
             self.message_reader.on_bad_input = self.stop_on_bad_input
+        # The last STATE every record before which is in Zoho, and the last STATE written.
+        self._confirmed_state: dict[str, Any] | None = None
+        self._written_state: dict[str, Any] | None = None
 
     @property
     def line_number(self) -> int:
@@ -94,13 +97,15 @@ class TargetZoho(ZohoPlugin, Target):
         """End the run on a bad line, once the records before it are written.
 
         Their STATE goes out as at the end of any run: a rerun from it loses nothing. Zoho's
-        errors and failed loads are no fault of the line: they are raised as they are.
+        errors and failed loads are no fault of the line: they are raised as they are, after
+        the STATE of the records confirmed written (:meth:`give_confirmed_state`).
 
         Raises:
             BadInputError: Naming the line, its stream, record and field, and what is wrong;
                 of the SDK's type of the error when it had one that callers catch.
         """
         if isinstance(error, ZohoError | ZohoInputError | LoadFailedError):
+            self.give_confirmed_state()
             raise error
         stream = (message or {}).get("stream")
         field, what = problem(error)
@@ -108,6 +113,7 @@ class TargetZoho(ZohoPlugin, Target):
         try:
             self.drain_all(is_endofpipe=True)
         except (ZohoError, LoadFailedError) as failure:
+            self.give_confirmed_state()
             written = f"records before it were not all written ({failure})"
         else:
             written = "records before it were written"
@@ -135,9 +141,50 @@ class TargetZoho(ZohoPlugin, Target):
 
     @override
     def process_endofpipe(self) -> None:
-        """Drain every sink, then log each stream's summary and the run's."""
-        super().process_endofpipe()
+        """Drain every sink, then log each stream's summary and the run's.
+
+        A drain that fails gives the STATE of the records confirmed written first.
+        """
+        try:
+            super().process_endofpipe()
+        except (ZohoError, LoadFailedError):
+            self.give_confirmed_state()
+            raise
         self.log_summaries()
+
+    @override
+    def _process_record_message(self, message_dict: dict[str, Any]) -> None:
+        super()._process_record_message(message_dict)
+        self._confirm_when_drained()
+
+    @override
+    def _process_state_message(self, message_dict: dict[str, Any]) -> None:
+        super()._process_state_message(message_dict)
+        self._confirm_when_drained()
+
+    def _confirm_when_drained(self) -> None:
+        """With no record waiting in a sink, every record before the latest STATE is in Zoho.
+
+        The SDK writes STATE only when it drains every sink at once: a sink drained because
+        it was full leaves its records' STATE unwritten, for a failed run to give.
+        """
+        sinks = [*self._sinks_active.values(), *self._sinks_to_clear]
+        if all(sink.current_size == 0 for sink in sinks):
+            self._confirmed_state = self._latest_state
+
+    @override
+    def _write_state_message(self, state: dict[str, Any]) -> None:
+        super()._write_state_message(state)
+        self._written_state = state
+
+    def give_confirmed_state(self) -> None:
+        """Write the last STATE whose records are all in Zoho, unless it was the last written.
+
+        For a run that fails (spent API credits, a revoked token, records Zoho refused): a
+        rerun from it writes none of those records again.
+        """
+        if self._confirmed_state is not None and self._confirmed_state != self._written_state:
+            self._write_state_message(self._confirmed_state)
 
     @override
     def setup_mapper(self) -> None:

@@ -4,6 +4,7 @@ Records go in batches of ``batch_size``, ``n_concurrent`` batches at a time, thr
 connector core's write calls. A record whose ``_sdc_deleted_at`` is set is a delete; runs of
 records with the same action keep their order. A record that cannot be written (a field it
 lacks, a value unfit for its field, no id for an update) fails alone, before any call.
+Spent API credits fail no record: they end the write (``ZohoCreditsError``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing_extensions import override
 from target_zoho.payloads import CrmPayloads, DeskPayloads, PayloadError
 from zoho_connector.conditions import query_condition
 from zoho_connector.desk import field_value
-from zoho_connector.errors import ZohoError, ZohoInputError
+from zoho_connector.errors import ZohoCreditsError, ZohoError, ZohoInputError
 from zoho_connector.load import RowResult, in_input_order, run_batches
 from zoho_connector.plugin import DELETED_AT
 
@@ -252,12 +253,19 @@ class DeskWriter(Writer):
         return send
 
     def _delete(self, rows: list[dict[str, Any]]) -> list[RowResult]:
+        """Delete by id, or by the sync key's value (its id found by search first).
+
+        Raises:
+            ZohoCreditsError: The day's API credits are spent (no record's failure).
+        """
         key = self.route.sync_key
         results: list[RowResult] = []
         for row in rows:
             try:
                 record_id = row.get("id") or self._id_by_key(str(self.value(row, key or "id")))
                 self.desk.delete(self.module, str(record_id))
+            except ZohoCreditsError:
+                raise  # the load's end, no record's failure
             except (ZohoError, ZohoInputError) as error:
                 results.append(RowResult.failed(error))
             else:

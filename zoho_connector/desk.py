@@ -19,7 +19,7 @@ from zoho_connector.auth import REFRESH_WAIT
 from zoho_connector.client import ZohoClient
 from zoho_connector.data_centers import DATA_CENTERS
 from zoho_connector.data_centers import data_center as find_data_center
-from zoho_connector.errors import ZohoError, ZohoInputError
+from zoho_connector.errors import ZohoCreditsError, ZohoError, ZohoInputError
 from zoho_connector.formats import desk_datetime
 from zoho_connector.frames import to_frame
 from zoho_connector.load import (
@@ -338,13 +338,15 @@ class ZohoDesk(ZohoClient):
     ) -> dict[str, Any]:
         """One call per record, ``write`` giving its Zoho-style result.
 
-        The first failure raises with die_on_error.
+        The first failure raises with die_on_error; spent API credits always do.
         """
         records = [data] if isinstance(data, Mapping) else list(data)
         results = []
         for record in records:
             try:
                 results.append(write(record))
+            except ZohoCreditsError:
+                raise  # the load's end, no row's failure
             except (ZohoError, ZohoInputError) as error:
                 if self.die_on_error:
                     raise
@@ -430,6 +432,8 @@ class ZohoDesk(ZohoClient):
             if action == Action.DELETE:
                 try:
                     self.delete(module, [str(row["id"]) for row in rows])
+                except ZohoCreditsError:
+                    raise  # the load's end, no row's failure
                 except ZohoError as error:
                     return [RowResult.failed(error)] * len(rows)
                 return [RowResult(True, "SUCCESS: moved to the recycle bin")] * len(rows)
@@ -445,6 +449,8 @@ class ZohoDesk(ZohoClient):
                     return RowResult(False, f"URL_NOT_FOUND: no {module} record {row['id']}")
                 return RowResult(True, json.dumps(found, ensure_ascii=False, sort_keys=True))
             answer = self._write_one(action, module, row, sync_key)
+        except ZohoCreditsError:
+            raise  # the load's end, no row's failure
         except (ZohoError, ZohoInputError) as error:
             return RowResult.failed(error)
         record_id = (answer or {}).get("id")

@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from zoho_connector.errors import ZohoError, ZohoInputError
+from zoho_connector.errors import ZohoCreditsError, ZohoError, ZohoInputError
 from zoho_connector.formats import crm_date, crm_datetime
 from zoho_connector.frames import unflatten
 
@@ -229,15 +229,18 @@ def run_batches(
     Raises:
         ZohoError: With ``die_on_error``, the first failed row (batches already sent stay
             written; batches not yet sent are not sent).
+        ZohoCreditsError: The day's API credits are spent, whatever ``die_on_error``: no
+            row's fault, and no batch after it can be written (none is sent).
     """
     batches = [list(rows[start : start + batch_size]) for start in range(0, len(rows), batch_size)]
     results: list[list[RowResult] | None] = [None] * len(batches)
+    spent: list[ZohoCreditsError] = []
     done_rows = 0
     failed_rows = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, n_concurrent)) as pool:
         # Each batch runs in a copy of the caller's context: its calls count for the caller.
         futures = {
-            pool.submit(contextvars.copy_context().run, _send_safely, send, batch): number
+            pool.submit(contextvars.copy_context().run, _send_safely, send, batch, spent): number
             for number, batch in enumerate(batches)
         }
         for future in concurrent.futures.as_completed(futures):
@@ -266,10 +269,28 @@ def run_batches(
     return [result for batch in results if batch is not None for result in batch]
 
 
-def _send_safely(send: BatchSender, batch: list[dict[str, Any]]) -> list[RowResult]:
-    """A batch's results; an error for the whole batch fails each of its rows."""
+def _send_safely(
+    send: BatchSender, batch: list[dict[str, Any]], spent: list[ZohoCreditsError]
+) -> list[RowResult]:
+    """A batch's results; an error for the whole batch fails each of its rows.
+
+    Args:
+        send: Sends the batch.
+        batch: Its rows.
+        spent: The load's refusal for spent credits, once one came (shared by its batches).
+            A batch after it is not sent and has no results: the load raises that refusal.
+
+    Raises:
+        ZohoCreditsError: Zoho refused this batch: the day's API credits are spent (the
+            load's end, no row's fault).
+    """
+    if spent:
+        return []
     try:
         outcome = send(batch)
+    except ZohoCreditsError as error:
+        spent.append(error)
+        raise
     except Exception as error:  # reported in every row of the batch, never lost
         return [RowResult.failed(error)] * len(batch)
     if len(outcome) != len(batch):

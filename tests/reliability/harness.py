@@ -37,6 +37,8 @@ CALM: dict[str, float | str] = {
     "daily_credits": 0,
     "error_rate": 0.0,
     "drop_rate": 0.0,
+    "slow_rate": 0.0,
+    "slow_ms": 0,
     "token_lifetime": 3600,
     "refresh_limit": 10,
     "refresh_window": 600.0,
@@ -52,9 +54,18 @@ RUN_TIMEOUT = 120
 # -- the emulator --------------------------------------------------------------------------
 
 
+def quiet(emulator: Emulator) -> None:
+    """Faults, latency, limits and churn off, the refresh token restored; data and counters kept.
+
+    What a run after a fault meets: the org as the faulty run left it, credits back.
+    """
+    emulator.configure(**CALM)
+    revoke_refresh_token(emulator, revoked=False)
+
+
 def calm(emulator: Emulator) -> None:
     """Faults, latency, limits and churn off; data, counters and the refresh token restored."""
-    emulator.configure(**CALM)
+    quiet(emulator)
     time.sleep(0.05)  # churn's loop notices within its tick
     emulator.reset()
     emulator.forget_token()
