@@ -35,12 +35,14 @@ from zoho_connector.config import (
     CONNECTION_PROPERTIES,
     PRODUCT_NAMES,
     PROGRESS_PROPERTY,
+    config_file_problem,
 )
 from zoho_connector.crm_read import BULK_THRESHOLD, MAX_PER_PAGE, Strategy
 from zoho_connector.formats import parse_datetime
 from zoho_connector.plugin import ZohoPlugin
 
 if TYPE_CHECKING:
+    import click
     from singer_sdk import Stream
     from singer_sdk.helpers.types import TapState
     from singer_sdk.singerlib import Message
@@ -187,6 +189,18 @@ class TapZoho(ZohoPlugin, Tap):
         super().__init__(catalog=catalog, **options)
         if isinstance(self.message_writer, StateFlushingWriter):
             self._state_writer = FlushingStateWriter(self.message_writer)
+
+    @classmethod
+    @override
+    def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> Any:
+        """The SDK's reading of the ``--config`` files, once each is a JSON object.
+
+        One that is not fails the run in one line (:func:`config_file_problem`).
+        """
+        problem = config_file_problem(cls.name, value)
+        if problem:
+            ctx.fail(problem)
+        return super().cb_config(ctx, param, value)
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:

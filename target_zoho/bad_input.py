@@ -12,6 +12,7 @@ from singer_sdk.exceptions import (
 from singer_sdk.singerlib.exceptions import InvalidInputLine
 
 from target_zoho.routes import RouteError
+from zoho_connector.errors import shown
 
 
 class BadInputError(InvalidInputLine):
@@ -57,9 +58,9 @@ def where(
     """
     parts = (
         f"line {line}" if line else "",
-        f"stream {stream}" if stream else "",
-        f"record {record}" if record else "",
-        f"field {field}" if field else "",
+        f"stream {shown(stream)}" if stream else "",
+        f"record {shown(record)}" if record else "",
+        f"field {shown(field)}" if field else "",
     )
     return ", ".join(part for part in parts if part)
 

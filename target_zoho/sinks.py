@@ -22,7 +22,7 @@ from typing_extensions import override
 from target_zoho.bad_input import InvalidFieldError, where
 from target_zoho.routes import RouteError, route_of
 from target_zoho.writers import OUTCOMES, Writer
-from zoho_connector.errors import ZohoInputError
+from zoho_connector.errors import ZohoInputError, shown
 from zoho_connector.usage import usage_scope
 
 if TYPE_CHECKING:
@@ -40,16 +40,20 @@ class LoadFailedError(RuntimeError):
 
 
 class NamingValidator(JSONSchemaValidator):
-    """The SDK's record validation, its errors naming the field."""
+    """The SDK's record validation, its errors naming the field and showing a long value cut."""
 
     @override
     def validate(self, record: dict[str, Any]) -> None:
         try:
             super().validate(record)
         except InvalidRecord as error:
-            path = getattr(error.__cause__, "absolute_path", ())  # jsonschema's ValidationError
+            cause = error.__cause__  # jsonschema's ValidationError
+            path = getattr(cause, "absolute_path", ())
             field = "/".join(str(part) for part in path) or None
-            raise InvalidFieldError(error.error_message, record, field) from error
+            value = repr(getattr(cause, "instance", None))
+            message = error.error_message.replace(value, shown(value))
+            # Not chained: jsonschema's error holds the whole value, twice, and the schema.
+            raise InvalidFieldError(message, record, field) from None
 
 
 class KeyCheckingSink(BatchSink):
@@ -89,6 +93,8 @@ class ZohoSink(KeyCheckingSink):
             raise RouteError(msg) from error
         # One progress a stream: a new SCHEMA makes a new sink, not a new count.
         self.progress = target.progress(self.stream_name, "written", self.logger, OUTCOMES)
+        # The keys left out of the writes that a warning has named: each is named once.
+        self.named_left_out: set[str] = set()
 
     @override
     def get_validator(self) -> JSONSchemaValidator | None:
@@ -132,9 +138,15 @@ class ZohoSink(KeyCheckingSink):
             else:
                 failures.append(self._reject(line, record, result))
         self.progress.add(outcomes.total(), len(failures), outcomes)
-        left_out = self.writer.left_out()
+        left_out = self.writer.left_out() - self.named_left_out
         if left_out:
-            self.logger.info("Not written (Desk computes them): %s", ", ".join(sorted(left_out)))
+            self.named_left_out |= left_out
+            self.logger.warning(
+                "Not written, no writable field of Desk's %s has their names (Desk computes "
+                "them, or the stream's 'fields' mapping lacks them): %s",
+                self.writer.module,
+                ", ".join(sorted(left_out)),
+            )
         if failures and not self.config.get("allow_failures", False):
             msg = (
                 f"{len(failures)} of {len(records)} records of stream {self.stream_name} failed "

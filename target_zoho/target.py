@@ -18,11 +18,13 @@ from zoho_connector.config import (
     CONCURRENCY_PROPERTY,
     CONNECTION_PROPERTIES,
     PROGRESS_PROPERTY,
+    config_file_problem,
 )
 from zoho_connector.errors import ZohoError, ZohoInputError
 from zoho_connector.plugin import ZohoPlugin
 
 if TYPE_CHECKING:
+    import click
     from singer_sdk.sinks import Sink
 
 
@@ -79,6 +81,9 @@ class TargetZoho(ZohoPlugin, Target):
         super().__init__(**kwargs)
         if isinstance(self.message_reader, NumberedReader):
             self.message_reader.on_bad_input = self.stop_on_bad_input
+        # The last STATE every record before which is in Zoho, and the last STATE written.
+        self._confirmed_state: dict[str, Any] | None = None
+        self._written_state: dict[str, Any] | None = None
 
     @property
     def line_number(self) -> int:
@@ -92,13 +97,15 @@ class TargetZoho(ZohoPlugin, Target):
         """End the run on a bad line, once the records before it are written.
 
         Their STATE goes out as at the end of any run: a rerun from it loses nothing. Zoho's
-        errors and failed loads are no fault of the line: they are raised as they are.
+        errors and failed loads are no fault of the line: they are raised as they are, after
+        the STATE of the records confirmed written (:meth:`give_confirmed_state`).
 
         Raises:
             BadInputError: Naming the line, its stream, record and field, and what is wrong;
                 of the SDK's type of the error when it had one that callers catch.
         """
         if isinstance(error, ZohoError | ZohoInputError | LoadFailedError):
+            self.give_confirmed_state()
             raise error
         stream = (message or {}).get("stream")
         field, what = problem(error)
@@ -106,6 +113,7 @@ class TargetZoho(ZohoPlugin, Target):
         try:
             self.drain_all(is_endofpipe=True)
         except (ZohoError, LoadFailedError) as failure:
+            self.give_confirmed_state()
             written = f"records before it were not all written ({failure})"
         else:
             written = "records before it were written"
@@ -133,9 +141,50 @@ class TargetZoho(ZohoPlugin, Target):
 
     @override
     def process_endofpipe(self) -> None:
-        """Drain every sink, then log each stream's summary and the run's."""
-        super().process_endofpipe()
+        """Drain every sink, then log each stream's summary and the run's.
+
+        A drain that fails gives the STATE of the records confirmed written first.
+        """
+        try:
+            super().process_endofpipe()
+        except (ZohoError, LoadFailedError):
+            self.give_confirmed_state()
+            raise
         self.log_summaries()
+
+    @override
+    def _process_record_message(self, message_dict: dict[str, Any]) -> None:
+        super()._process_record_message(message_dict)
+        self._confirm_when_drained()
+
+    @override
+    def _process_state_message(self, message_dict: dict[str, Any]) -> None:
+        super()._process_state_message(message_dict)
+        self._confirm_when_drained()
+
+    def _confirm_when_drained(self) -> None:
+        """With no record waiting in a sink, every record before the latest STATE is in Zoho.
+
+        The SDK writes STATE only when it drains every sink at once: a sink drained because
+        it was full leaves its records' STATE unwritten, for a failed run to give.
+        """
+        sinks = [*self._sinks_active.values(), *self._sinks_to_clear]
+        if all(sink.current_size == 0 for sink in sinks):
+            self._confirmed_state = self._latest_state
+
+    @override
+    def _write_state_message(self, state: dict[str, Any]) -> None:
+        super()._write_state_message(state)
+        self._written_state = state
+
+    def give_confirmed_state(self) -> None:
+        """Write the last STATE whose records are all in Zoho, unless it was the last written.
+
+        For a run that fails (spent API credits, a revoked token, records Zoho refused): a
+        rerun from it writes none of those records again.
+        """
+        if self._confirmed_state is not None and self._confirmed_state != self._written_state:
+            self._write_state_message(self._confirmed_state)
 
     @override
     def setup_mapper(self) -> None:
@@ -150,6 +199,18 @@ class TargetZoho(ZohoPlugin, Target):
         self._MAX_RECORD_AGE_IN_MINUTES = float(self.config.get("state_interval_seconds", 60)) / 60
         super().setup_mapper()
         self.check_products(self._named_products())
+
+    @classmethod
+    @override
+    def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> Any:
+        """The SDK's reading of the ``--config`` files, once each is a JSON object.
+
+        One that is not fails the run in one line (:func:`config_file_problem`).
+        """
+        problem = config_file_problem(cls.name, value)
+        if problem:
+            ctx.fail(problem)
+        return super().cb_config(ctx, param, value)
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:

@@ -3,7 +3,8 @@
 A record whose ``_sdc_deleted_at`` is set is a delete; runs of records with the same action
 keep their order. The core (``ZohoCRM.write``) sends them in batches of ``batch_size``,
 ``n_concurrent`` at a time; a record whose values do not fit its fields fails alone here,
-before any call.
+before any call. An error of the run's (spent credits, a refused token: ``RUN_ERRORS``) fails
+no record: it ends the write.
 """
 
 from __future__ import annotations

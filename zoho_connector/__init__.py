@@ -17,6 +17,7 @@ from zoho_connector.errors import (
     ZohoError,
     ZohoInputError,
     ZohoRateLimitError,
+    ZohoRefreshLimitError,
 )
 from zoho_connector.load import Action
 
@@ -42,5 +43,6 @@ __all__ = [
     "ZohoError",
     "ZohoInputError",
     "ZohoRateLimitError",
+    "ZohoRefreshLimitError",
     "query_condition",
 ]

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import requests
 
-from zoho_connector.errors import ZohoAuthError
+from zoho_connector.errors import ZohoAuthError, ZohoRefreshLimitError
 from zoho_connector.formats import time_of_day_in
 from zoho_connector.token_cache import CachedToken, TokenCache
 
@@ -116,6 +116,7 @@ class AccessToken:
         """A live access token, renewed first when missing or about to expire.
 
         Raises:
+            ZohoRefreshLimitError: Zoho refused to refresh for its limit past ``refresh_wait``.
             ZohoAuthError: Zoho refused to refresh.
         """
         with self._lock:
@@ -159,9 +160,9 @@ class AccessToken:
             while not self._adopt():
                 try:
                     return self._refresh()
-                except ZohoAuthError as error:
+                except ZohoRefreshLimitError:
                     left = give_up - time.monotonic()
-                    if error.code != _THROTTLED or left <= 0:
+                    if left <= 0:
                         raise
                     pause = min(_THROTTLED_PAUSE, left)
                     _log.warning(
@@ -207,7 +208,8 @@ class AccessToken:
         if not isinstance(body, dict) or "access_token" not in body:
             error = str(body.get("error", "no access_token")) if isinstance(body, dict) else "?"
             description = body.get("error_description") if isinstance(body, dict) else None
-            raise ZohoAuthError(
+            kind = ZohoRefreshLimitError if error == _THROTTLED else ZohoAuthError
+            raise kind(
                 error,
                 str(description or "Zoho Accounts refused to refresh the access token"),
                 status=response.status_code,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from singer_sdk import typing as th
@@ -14,11 +16,11 @@ from zoho_connector.auth import REFRESH_WAIT
 from zoho_connector.crm import ZohoCRM
 from zoho_connector.data_centers import DATA_CENTERS
 from zoho_connector.desk import ZohoDesk
-from zoho_connector.errors import ZohoAuthError, ZohoError, ZohoInputError
+from zoho_connector.errors import ZohoAuthError, ZohoError, ZohoInputError, ZohoRateLimitError
 from zoho_connector.token_cache import TokenCache
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterator, Mapping
+    from collections.abc import Collection, Iterable, Iterator, Mapping
 
 #: Seconds to wait for an answer of Zoho, unless ``timeout`` says otherwise.
 TIMEOUT = 120.0
@@ -261,6 +263,8 @@ def _blame(
     name = PRODUCT_NAMES[product]
     if isinstance(error, ZohoInputError):
         return f"{name}: {error}"
+    if isinstance(error, ZohoRateLimitError):
+        return None  # Zoho's limits (the refresh limit among them) are no setting's fault
     code = error.code
     if code == "OAUTH_ORG_MISMATCH":
         return _org_mismatch(config)
@@ -309,6 +313,42 @@ def _org_mismatch(config: Mapping[str, Any]) -> str:
             "(GET /api/v1/organizations on the Desk host lists them)"
         )
     return f"{start} (OAUTH_ORG_MISMATCH): set it to one of {', '.join(orgs)}"
+
+
+def config_file_problem(plugin: str, paths: Iterable[str]) -> str | None:
+    """The line naming the first ``--config`` file that is missing, not JSON or no object.
+
+    The SDK would read them with a bare traceback. Nothing of a file's text is shown: it
+    holds the secrets.
+
+    Args:
+        plugin: The plugin's name (for what to do).
+        paths: The ``--config`` values (``ENV`` is no file).
+
+    Returns:
+        The file, what is wrong with it and where, and what to do; None if all are fine.
+    """
+    for path in paths:
+        if path == "ENV":
+            continue
+        try:
+            value = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as error:
+            problem = f"cannot be read ({error.strerror or type(error).__name__})"
+        except UnicodeDecodeError as error:
+            byte = error.object[error.start]
+            problem = f"is not UTF-8 (byte 0x{byte:02x} at offset {error.start})"
+        except json.JSONDecodeError as error:
+            problem = f"is not JSON ({error.msg} at line {error.lineno}, column {error.colno})"
+        else:
+            if isinstance(value, dict):
+                continue
+            problem = "is not a JSON object"
+        return (
+            f"config file {path} {problem}: make it a JSON object of settings "
+            f"({plugin} --about lists them)"
+        )
+    return None
 
 
 def unknown_settings(

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from zoho_connector import fields as zoho_fields
+from zoho_connector.errors import shown
 from zoho_connector.formats import crm_date, crm_datetime
 from zoho_connector.wire import to_wire
 
@@ -128,7 +129,7 @@ def wire_value(field: Mapping[str, Any], value: Any) -> Any:
         if kind == zoho_fields.BIGINT:
             return str(value)
     except (TypeError, ValueError, AttributeError) as error:
-        msg = f"{value!r} is not a {kind}: {error}"
+        msg = f"{shown(repr(value))} is not a {kind}: {shown(str(error))}"
         raise ValueError(msg) from None
     return to_wire(value)
 

@@ -21,7 +21,7 @@ from zoho_connector import desk_reader
 from zoho_connector.auth import REFRESH_WAIT
 from zoho_connector.crm import ZohoCRM
 from zoho_connector.data_centers import DATA_CENTERS
-from zoho_connector.errors import ZohoError, ZohoInputError
+from zoho_connector.errors import RUN_ERRORS, ZohoError, ZohoInputError
 from zoho_connector.formats import desk_datetime
 from zoho_connector.frames import to_frame
 from zoho_connector.load import (
@@ -434,13 +434,15 @@ class ZohoDesk(ZohoCRM):
     ) -> dict[str, Any]:
         """One call per record, ``write`` giving its Zoho-style result.
 
-        The first failure raises with die_on_error.
+        The first failure raises with die_on_error; spent API credits always do.
         """
         records = [data] if isinstance(data, Mapping) else list(data)
         results = []
         for record in records:
             try:
                 results.append(write(record))
+            except RUN_ERRORS:
+                raise  # the load's end, no row's failure
             except (ZohoError, ZohoInputError) as error:
                 if self.die_on_error:
                     raise
@@ -535,6 +537,8 @@ class ZohoDesk(ZohoCRM):
         for row in rows:
             try:
                 ids.append(str(row.get("id") or self._id_by(module, sync_key, row)))
+            except RUN_ERRORS:
+                raise  # the load's end, no row's failure
             except (ZohoError, ZohoInputError) as error:
                 ids.append(RowResult.failed(error))
         known = [record_id for record_id in ids if isinstance(record_id, str)]
@@ -542,6 +546,8 @@ class ZohoDesk(ZohoCRM):
         if known:
             try:
                 self._trash(module, known)
+            except RUN_ERRORS:
+                raise
             except (ZohoError, ZohoInputError) as error:
                 gone = RowResult.failed(error)
         return [gone if isinstance(record_id, str) else record_id for record_id in ids]
@@ -571,6 +577,8 @@ class ZohoDesk(ZohoCRM):
                 answer, done = self._integrate_one(module, row, sync_key)
             else:
                 answer = self._write_one(action, module, row)
+        except RUN_ERRORS:
+            raise  # the load's end, no row's failure
         except (ZohoError, ZohoInputError) as error:
             return RowResult.failed(error)
         record_id = (answer or {}).get("id")

@@ -55,9 +55,35 @@ class ZohoCreditsError(ZohoRateLimitError):
     """The org's API credits for the day are spent: every call fails until they come back."""
 
 
+class ZohoRefreshLimitError(ZohoAuthError, ZohoRateLimitError):
+    """Zoho Accounts kept refusing new access tokens for its refresh limit past the wait.
+
+    No setting is wrong: a run once the limit's window has passed goes on.
+    """
+
+
 class ZohoInputError(ValueError):
     """Bad input caught before any call: unknown module or field, a missing column."""
 
 
 class ZohoBudgetError(ZohoError):
     """The run's credit budget (``max_credits``) would be passed by the next call."""
+
+
+#: Errors of the run, not of a record: no write succeeds until they pass (the day's credits
+#: spent, the token refused or not renewed, the rate limit outlasting the retries, the run's
+#: budget reached). They end a load, never fail its records one by one.
+RUN_ERRORS: tuple[type[ZohoError], ...] = (ZohoAuthError, ZohoRateLimitError, ZohoBudgetError)
+
+#: The most characters of a value a message shows: a longer one is cut, its length given.
+SHOWN = 100
+
+
+def shown(text: str) -> str:
+    """``text`` as a message shows it: a long one cut to its start, and its length.
+
+    A 10 MB value is named, not copied into the log.
+    """
+    if len(text) <= SHOWN:
+        return text
+    return f"{text[:SHOWN]}... ({len(text):,} characters)"

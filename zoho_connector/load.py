@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from zoho_connector.errors import ZohoError, ZohoInputError
+from zoho_connector.errors import RUN_ERRORS, ZohoError, ZohoInputError
 from zoho_connector.formats import crm_datetime
 from zoho_connector.frames import unflatten
 from zoho_connector.wire import to_wire
@@ -244,15 +244,20 @@ def run_batches(
     Raises:
         ZohoError: With ``die_on_error``, the first failed row (batches already sent stay
             written; batches not yet sent are not sent).
+        ZohoError: One of ``RUN_ERRORS`` (the day's credits spent, the token refused or not
+            renewed, the rate limit outlasting the retries, the run's budget reached),
+            whatever ``die_on_error``: no row's fault, and no batch after it can be written
+            (none is sent).
     """
     batches = [list(rows[start : start + batch_size]) for start in range(0, len(rows), batch_size)]
     results: list[list[RowResult] | None] = [None] * len(batches)
+    ended: list[Exception] = []
     done_rows = 0
     failed_rows = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, n_concurrent)) as pool:
         # Each batch runs in a copy of the caller's context: its calls count for the caller.
         futures = {
-            pool.submit(contextvars.copy_context().run, _send_safely, send, batch): number
+            pool.submit(contextvars.copy_context().run, _send_safely, send, batch, ended): number
             for number, batch in enumerate(batches)
         }
         for future in concurrent.futures.as_completed(futures):
@@ -281,10 +286,27 @@ def run_batches(
     return [result for batch in results if batch is not None for result in batch]
 
 
-def _send_safely(send: BatchSender, batch: list[dict[str, Any]]) -> list[RowResult]:
-    """A batch's results; an error for the whole batch fails each of its rows."""
+def _send_safely(
+    send: BatchSender, batch: list[dict[str, Any]], ended: list[Exception]
+) -> list[RowResult]:
+    """A batch's results; an error for the whole batch fails each of its rows.
+
+    Args:
+        send: Sends the batch.
+        batch: Its rows.
+        ended: The error that ended the load, once one came (shared by its batches). A
+            batch after it is not sent and has no results: the load raises that error.
+
+    Raises:
+        ZohoError: One of ``RUN_ERRORS`` (the load's end, no row's fault).
+    """
+    if ended:
+        return []
     try:
         outcome = send(batch)
+    except RUN_ERRORS as error:
+        ended.append(error)
+        raise
     except Exception as error:  # reported in every row of the batch, never lost
         return [RowResult.failed(error)] * len(batch)
     if len(outcome) != len(batch):

@@ -91,6 +91,15 @@ def _parser() -> argparse.ArgumentParser:
         help="share of API calls whose connection is dropped",
     )
     limits.add_argument(
+        "--slow-rate",
+        type=float,
+        default=defaults.slow_rate,
+        help="share of API calls answered --slow-ms late (their work done first)",
+    )
+    limits.add_argument(
+        "--slow-ms", type=float, default=defaults.slow_ms, help="how late a slowed answer comes"
+    )
+    limits.add_argument(
         "--token-lifetime",
         type=int,
         default=defaults.token_lifetime,

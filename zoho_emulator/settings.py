@@ -17,6 +17,8 @@ RUNTIME_SETTINGS = frozenset(
         "crm_credits_header",
         "error_rate",
         "drop_rate",
+        "slow_rate",
+        "slow_ms",
         "token_lifetime",
         "refresh_limit",
         "refresh_window",
@@ -76,6 +78,10 @@ class Settings:
             report; Zoho's pages do not say (off: a spent day's 429 is the concurrency one).
         error_rate: Share of API calls answered with a 500.
         drop_rate: Share of API calls whose connection is dropped without an answer.
+        slow_rate: Share of API calls answered ``slow_ms`` late. The call's work is done
+            first (a write is applied): only its answer is late, and a client that stops
+            waiting does not undo it.
+        slow_ms: How late a slowed answer comes, in milliseconds.
         token_lifetime: Seconds an access token lives.
         refresh_limit: Token refreshes allowed per refresh token in ``refresh_window``.
         refresh_window: Seconds of the refresh limit's window (Zoho's ten minutes).
@@ -126,6 +132,8 @@ class Settings:
     crm_credits_header: bool = True
     error_rate: float = 0.0
     drop_rate: float = 0.0
+    slow_rate: float = 0.0
+    slow_ms: float = 0.0
     token_lifetime: int = 3600
     refresh_limit: int = 10
     refresh_window: float = 600.0

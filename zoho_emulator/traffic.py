@@ -103,12 +103,16 @@ class Traffic:
         return max(0, limit - self.credits) if limit else None
 
     def draw_fault(self) -> str | None:
-        """``error``, ``drop`` or None for the next call."""
+        """``error``, ``drop``, ``slow`` or None for the next call (one draw, in that order)."""
         draw = self._draws.random()
-        if draw < self._settings.error_rate:
-            return "error"
-        if draw < self._settings.error_rate + self._settings.drop_rate:
-            return "drop"
+        for fault, rate in (
+            ("error", self._settings.error_rate),
+            ("drop", self._settings.drop_rate),
+            ("slow", self._settings.slow_rate),
+        ):
+            if draw < rate:
+                return fault
+            draw -= rate
         return None
 
 
@@ -161,7 +165,11 @@ class TrafficMiddleware:
             if fault == "drop" and _drop_connection(receive):
                 traffic.faults["connections_dropped"] += 1
                 return
-            await self.app(scope, receive, self._with_credit_headers(scope, send, product))
+            answer = self._with_credit_headers(scope, send, product)
+            if fault == "slow":
+                traffic.faults["answers_slowed"] += 1
+                answer = _late(answer, self.settings.slow_ms / 1000)
+            await self.app(scope, receive, answer)
         except ClientDisconnect:
             traffic.faults["client_disconnected"] += 1  # the caller gave up: nobody to answer
         finally:
@@ -189,6 +197,20 @@ class TrafficMiddleware:
         if left is not None:
             headers.append((b"x-rate-limit-remaining-v3", str(left).encode()))
         return headers
+
+
+def _late(send: Send, seconds: float) -> Send:
+    """``send`` holding the answer back ``seconds``: the work is done, only the answer waits.
+
+    Past the wait the caller may be gone (it stopped waiting); the answer then goes nowhere.
+    """
+
+    async def send_late(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await asyncio.sleep(seconds)
+        await send(message)
+
+    return send_late
 
 
 def _drop_connection(receive: Receive) -> bool:

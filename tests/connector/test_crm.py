@@ -1247,6 +1247,22 @@ def test_dropped_inserts_are_reported_not_repeated(isolated: Emulator) -> None:
     assert sorted(row["Last_Name"] for row in stored) == sorted(written)
 
 
+def test_spent_credits_end_a_load_whatever_die_on_error(isolated: Emulator) -> None:
+    crm = connect(isolated, n_concurrent=2)
+    crm.fields("Leads")
+    isolated.configure(daily_credits=isolated.stats()["credits"] + 10)  # two inserts of 50
+    data = pl.DataFrame({"Last_Name": [f"Unpaid-{n:03d}" for n in range(600)]})
+    try:
+        with pytest.raises(ZohoCreditsError, match="credits for the day are spent"):
+            crm.load("Leads", data, CREATE, n_rows_write=50, die_on_error=False)
+    finally:
+        isolated.configure(**CALM)
+    # The two paid for are written; of the ten others, at most the two in flight were sent.
+    assert calls(isolated)[INSERT] <= 4
+    stored = raw_coql(isolated, "select id from Leads where Last_Name like 'Unpaid-%' limit 2000")
+    assert len(stored) == 100
+
+
 def test_upserts_survive_dropped_connections(isolated: Emulator) -> None:
     crm = connect(isolated, n_concurrent=4)
     crm.http.retry = QUICK_RETRY

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from tests.server import Emulator, desk_ids, running_emulator
-from zoho_connector import ZohoAuthError, ZohoError, ZohoInputError
+from zoho_connector import ZohoAuthError, ZohoCreditsError, ZohoError, ZohoInputError
 from zoho_connector.data_centers import data_center
 from zoho_connector.desk import ZohoDesk
 
@@ -175,6 +175,21 @@ def test_failed_write_raises_or_reports(desk: ZohoDesk, server: Emulator) -> Non
     results = lenient.write("contacts", "create", [{"email": "missing@example.test"}])
     assert results[0].code == "INVALID_DATA"
     assert results[0].details["errors"][0]["fieldName"] == "/lastName"
+
+
+def test_spent_credits_raise_whatever_die_on_error(desk: ZohoDesk, server: Emulator) -> None:
+    lenient = client(server, die_on_error=False)
+    server.configure(daily_credits=server.stats()["credits"])  # spent
+    try:
+        with pytest.raises(ZohoCreditsError, match="they come back in"):
+            lenient.create("contacts", [{"lastName": "Unpaid 1"}, {"lastName": "Unpaid 2"}])
+        frame = pl.DataFrame({"lastName": ["Unpaid 3", "Unpaid 4"]})
+        with pytest.raises(ZohoCreditsError):
+            lenient.load("contacts", frame, "CREATE", die_on_error=False)
+    finally:
+        server.configure(daily_credits=0)
+    # No record's failure: each write stopped at its first refused call.
+    assert server.stats()["faults"]["credits_exhausted"] == 2
 
 
 def test_load_reports_every_row(desk: ZohoDesk, server: Emulator) -> None:

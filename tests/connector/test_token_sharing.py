@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from zoho_connector.auth import AccessToken
-from zoho_connector.errors import ZohoAuthError
+from zoho_connector.errors import ZohoAuthError, ZohoRateLimitError, ZohoRefreshLimitError
 from zoho_connector.token_cache import TokenCache
 
 if TYPE_CHECKING:
@@ -107,7 +107,10 @@ def test_a_refresh_refused_for_zohos_limit_waits_for_its_window(
 def test_a_refresh_limit_that_outlasts_the_wait_is_named(throttled: Emulator) -> None:
     throttled.configure(refresh_limit=1, refresh_window=600)
     _token(throttled, None).get()
-    with pytest.raises(ZohoAuthError, match="token_refresh_wait") as refused:
+    with pytest.raises(ZohoRefreshLimitError, match="token_refresh_wait") as refused:
         _token(throttled, None, refresh_wait=1).get()
     assert refused.value.code == "Access Denied"
+    # A limit, as spent credits are (no setting's fault), and still a refused token.
+    assert isinstance(refused.value, ZohoRateLimitError)
+    assert isinstance(refused.value, ZohoAuthError)
     assert throttled.client_secret not in str(refused.value)

@@ -37,8 +37,11 @@ CALM: dict[str, float | str] = {
     "daily_credits": 0,
     "error_rate": 0.0,
     "drop_rate": 0.0,
+    "slow_rate": 0.0,
+    "slow_ms": 0,
     "token_lifetime": 3600,
     "refresh_limit": 10,
+    "refresh_window": 600.0,
     "churn_per_second": 0,
     "churn_delete_share": 0.0,
     "churn_module": "Leads",
@@ -51,9 +54,18 @@ RUN_TIMEOUT = 120
 # -- the emulator --------------------------------------------------------------------------
 
 
+def quiet(emulator: Emulator) -> None:
+    """Faults, latency, limits and churn off, the refresh token restored; data and counters kept.
+
+    What a run after a fault meets: the org as the faulty run left it, credits back.
+    """
+    emulator.configure(**CALM)
+    revoke_refresh_token(emulator, revoked=False)
+
+
 def calm(emulator: Emulator) -> None:
     """Faults, latency, limits and churn off; data, counters and the refresh token restored."""
-    emulator.configure(**CALM)
+    quiet(emulator)
     time.sleep(0.05)  # churn's loop notices within its tick
     emulator.reset()
     emulator.forget_token()
@@ -199,7 +211,7 @@ def run_process(
     workdir: Path,
     *,
     kill: Kill | None = None,
-    stdin_lines: Iterable[str] = (),
+    stdin_lines: Iterable[str | bytes] = (),
     on_line: Callable[[int, Any], None] | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Attempt:
@@ -209,7 +221,8 @@ def run_process(
         command: The command line.
         workdir: Where stderr is kept (and the process's working directory).
         kill: When to kill it; None to let it finish.
-        stdin_lines: Lines fed to its stdin (by a thread: the process may die meanwhile).
+        stdin_lines: Lines fed to its stdin (by a thread: the process may die meanwhile);
+            bytes go as they are, UTF-8 or not.
         on_line: Called with each line's number (from 1) and parsed JSON as it arrives.
         env: Extra environment variables.
     """
@@ -256,10 +269,14 @@ def run_process(
         return Attempt(lines, stderr.read(), process.returncode)
 
 
-def _feed(pipe: Any, lines: Iterable[str]) -> None:
+def _feed(pipe: Any, lines: Iterable[str | bytes]) -> None:
     with contextlib.suppress(BrokenPipeError, OSError, ValueError):
         for line in lines:
-            pipe.write(line)
+            if isinstance(line, bytes):  # as it is, UTF-8 or not
+                pipe.flush()
+                pipe.buffer.write(line)
+            else:
+                pipe.write(line)
         pipe.close()
 
 

@@ -122,6 +122,28 @@ def test_wrong_credentials_name_the_setting(
     assert emulator.stats()["requests"] == 0
 
 
+def test_a_refresh_limit_at_the_start_is_named_and_blames_no_setting(
+    emulator: Emulator, catalog: dict[str, Any], tmp_path: Path
+) -> None:
+    emulator.configure(refresh_limit=1)
+    try:
+        emulator.refresh().raise_for_status()  # another app took the window's refresh
+        config = both(emulator, token_cache=False, token_refresh_wait=0)
+        run = run_tap(tmp_path, config, catalog=selecting(catalog, "crm_price_tiers"))
+    finally:
+        emulator.configure(refresh_limit=10)
+    assert run.returncode != 0
+    assert all_records(run) == []
+    assert run.stderr.splitlines()[-1].endswith(
+        "Access Denied: You have made too many requests continuously. Please try again after "
+        "some time. (HTTP 400). Zoho refreshes a refresh token at most ten times in ten "
+        "minutes, and other processes or apps on the same refresh token took them; raise "
+        "token_refresh_wait, or give each pipeline a refresh token of its own"
+    )
+    assert "refused the credentials" not in run.stderr
+    assert "Config validation failed" not in run.stderr
+
+
 def test_a_desk_scope_missing_names_the_refresh_token(tmp_path: Path) -> None:
     scopes = "ZohoCRM.modules.ALL,ZohoCRM.settings.ALL,ZohoCRM.org.READ,Desk.tickets.READ"
     with running_emulator("--records", "5", "--scopes", scopes) as narrow:
