@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from zoho_connector import fields as zoho_fields
-from zoho_connector.plugin import DELETED_AT
+from zoho_plugin.plugin import DELETED_AT
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping

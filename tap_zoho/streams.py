@@ -25,8 +25,8 @@ from zoho_connector import crm_read
 from zoho_connector.crm_read.bulk import BULK_READ_FAILED, Backfill
 from zoho_connector.errors import ZohoBudgetError, ZohoError, ZohoRateLimitError
 from zoho_connector.formats import crm_datetime, parse_datetime, utc_text
-from zoho_connector.plugin import DELETED_AT
 from zoho_connector.usage import scoped
+from zoho_plugin.plugin import DELETED_AT
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Iterable, Iterator, Mapping
@@ -76,7 +76,7 @@ class ZohoStream(Stream):
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        """The records of :meth:`read`, counted; every stream's summary if the read fails."""
+        """The records of :meth:`read`, counted; STATE first when credits or limits end them."""
         progress = self.progress  # the clock starts with the read
         try:
             for record in scoped(self.name, self.read(context)):
@@ -86,25 +86,11 @@ class ZohoStream(Stream):
             # Out of credits (the run's or the org's), or refused for hours: every record
             # given is in the bookmark, and its STATE lets the next run go on.
             self._write_state_message()
-            self.zoho_tap.log_summaries(failed=True)
-            raise
-        except Exception:
-            self.zoho_tap.log_summaries(failed=True)
             raise
 
     @abc.abstractmethod
     def read(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """The stream's records for a context."""
-
-    @override
-    def log_sync_costs(self) -> None:
-        """After the last stream, log every stream's summary and the run's.
-
-        The SDK asks every stream for its sync costs once, in order, when the run is over
-        (``Tap.sync_all`` is final, so this is the hook for the end of the run).
-        """
-        if self is list(self.zoho_tap.streams.values())[-1]:
-            self.zoho_tap.log_summaries()
 
 
 class CrmModuleStream(ZohoStream):

@@ -14,15 +14,13 @@ from target_zoho.bad_input import BadInputError, error_of, problem, where
 from target_zoho.reader import NumberedReader
 from target_zoho.routes import STREAMS_PROPERTY, RouteError, route_of
 from target_zoho.sinks import MAX_BATCH, LoadFailedError, ReadOnlyStreamSink, ZohoSink
-from zoho_connector.config import (
-    CONCURRENCY_PROPERTY,
-    CONNECTION_PROPERTIES,
-    PROGRESS_PROPERTY,
-)
 from zoho_connector.errors import ZohoError, ZohoInputError
-from zoho_connector.plugin import ZohoPlugin
+from zoho_plugin.plugin import ZohoPlugin
+from zoho_plugin.settings import CONCURRENCY_PROPERTY, CONNECTION_PROPERTIES, PROGRESS_PROPERTY
 
 if TYPE_CHECKING:
+    from typing import IO
+
     from singer_sdk.sinks import Sink
 
 
@@ -109,7 +107,6 @@ class TargetZoho(ZohoPlugin, Target):
             written = f"records before it were not all written ({failure})"
         else:
             written = "records before it were written"
-        self.log_summaries(failed=True)
         msg = f"{place}: {what}; {written}: fix the input and rerun from the last STATE"
         # The error's own traceback, unless it is the reader's and says no more than msg.
         raise error_of(error, msg) from (None if isinstance(error, BadInputError) else error)
@@ -131,11 +128,11 @@ class TargetZoho(ZohoPlugin, Target):
             return ReadOnlyStreamSink
         return ZohoSink
 
-    @override
-    def process_endofpipe(self) -> None:
-        """Drain every sink, then log each stream's summary and the run's."""
-        super().process_endofpipe()
-        self.log_summaries()
+    @override  # type: ignore[misc]  # final in the SDK, yet the one call around a whole run
+    def listen(self, file_input: IO[str] | None = None) -> None:
+        """The SDK's load of the whole input, then the summaries (however it ends)."""
+        with self.summarized():
+            super().listen(file_input)
 
     @override
     def setup_mapper(self) -> None:

@@ -20,7 +20,7 @@ from zoho_connector.conditions import query_condition
 from zoho_connector.desk import field_value
 from zoho_connector.errors import ZohoError, ZohoInputError
 from zoho_connector.load import RowResult, in_input_order, run_batches
-from zoho_connector.plugin import DELETED_AT
+from zoho_plugin.plugin import DELETED_AT
 
 if TYPE_CHECKING:
     from target_zoho.routes import Route
