@@ -19,7 +19,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib import RecordMessage
 from typing_extensions import override
 
-from tap_zoho import field_metadata
+from tap_zoho import discovery, field_metadata
 from tap_zoho.fixed_schemas import ORG, USERS
 from zoho_connector import crm_read
 from zoho_connector.crm_read.bulk import BULK_READ_FAILED, Backfill
@@ -114,14 +114,10 @@ class CrmModuleStream(ZohoStream):
 
     def __init__(self, tap: TapZoho, catalog_entry: Mapping[str, Any]) -> None:
         schema = dict(catalog_entry["schema"])
-        root = _root_metadata(catalog_entry)
-        self.module_name = str(root.get("schema-name") or catalog_entry.get("table_name") or "")
+        self.module_name = discovery.module_of(catalog_entry)
         entries = catalog_entry.get("metadata", [])
         self._discovered_metadata = singerlib.MetadataMapping.from_iterable(entries)
         self._field_facts = field_metadata.facts_of(entries)
-        if not self.module_name:
-            msg = f"catalog entry {catalog_entry['tap_stream_id']} names no Zoho module"
-            raise ValueError(msg)
         super().__init__(tap=tap, schema=schema, name=catalog_entry["tap_stream_id"])
         self.primary_keys = ["id"]
         self.replication_key = MODIFIED_TIME if MODIFIED_TIME in schema["properties"] else None
@@ -428,13 +424,6 @@ class CrmModuleStream(ZohoStream):
 def _second_before(moment: dt.datetime | None) -> str | None:
     """The "after" bound that reads a bookmark's own second again (ties are never lost)."""
     return None if moment is None else crm_datetime(moment - dt.timedelta(seconds=1))
-
-
-def _root_metadata(entry: Mapping[str, Any]) -> dict[str, Any]:
-    for item in entry.get("metadata", []):
-        if not item.get("breadcrumb"):
-            return dict(item.get("metadata", {}))
-    return {}
 
 
 def _deletion(entry: Mapping[str, Any], bookmark: dt.datetime | None) -> dict[str, Any]:

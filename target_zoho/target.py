@@ -15,12 +15,14 @@ from target_zoho.reader import NumberedReader
 from target_zoho.routes import STREAMS_PROPERTY, RouteError, route_of
 from target_zoho.sinks import MAX_BATCH, LoadFailedError, ReadOnlyStreamSink, ZohoSink
 from zoho_connector.errors import ZohoError, ZohoInputError
+from zoho_plugin.cli import USER_ERRORS, one_line_errors
 from zoho_plugin.plugin import ZohoPlugin
 from zoho_plugin.settings import CONCURRENCY_PROPERTY, CONNECTION_PROPERTIES, PROGRESS_PROPERTY
 
 if TYPE_CHECKING:
     from typing import IO
 
+    import click
     from singer_sdk.sinks import Sink
 
 
@@ -120,6 +122,15 @@ class TargetZoho(ZohoPlugin, Target):
             return route_of(stream, self.config).key_of(record)
         except RouteError:
             return None
+
+    @classmethod
+    @override
+    def get_singer_command(cls) -> click.Command:
+        """The SDK's command; a user's mistake ends it in one line (:mod:`zoho_plugin.cli`).
+
+        Records Zoho refused are one too: the line says which, and how to go on past them.
+        """
+        return one_line_errors(super().get_singer_command(), (*USER_ERRORS, LoadFailedError))
 
     @override
     def get_sink_class(self, stream_name: str) -> type[Sink]:
