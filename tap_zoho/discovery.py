@@ -36,6 +36,41 @@ def stream_name(module: str) -> str:
     return f"crm_{module.lower()}"
 
 
+def module_of(entry: Mapping[str, Any]) -> str:
+    """The Zoho module a catalog entry reads: CRM's its ``schema-name``, Desk's in its name.
+
+    Raises:
+        ZohoInputError: The entry names no module, or its stream is not the module's (a
+            stream renamed in the catalog would read a module under another's name).
+    """
+    stream = str(entry.get("tap_stream_id"))
+    roots = [item for item in entry.get("metadata", []) if not item.get("breadcrumb")]
+    named = roots[0].get("metadata", {}).get("schema-name") if roots else None
+    if stream.startswith("desk_"):
+        module = str(named or stream.removeprefix("desk_"))
+        if module not in SEARCHABLE:
+            streams = ", ".join(f"desk_{name}" for name in SEARCHABLE)
+            msg = f"catalog stream {stream!r} names no Desk module (Desk's streams: {streams})"
+            raise ZohoInputError(msg)
+        own = f"desk_{module}"
+    else:
+        module = str(named or entry.get("table_name") or "")
+        if not module:
+            msg = (
+                f"catalog stream {stream!r} names no Zoho module (no schema-name in its "
+                "metadata): take the catalog from --discover"
+            )
+            raise ZohoInputError(msg)
+        own = stream_name(module)
+    if stream != own:
+        msg = (
+            f"catalog stream {stream!r} names module {module} (schema-name), whose stream is "
+            f"{own!r}: keep the stream names --discover gives (rename streams with stream_maps)"
+        )
+        raise ZohoInputError(msg)
+    return module
+
+
 def crm_entries(crm: ZohoCRM, include: Iterable[str] | None = None) -> list[dict[str, Any]]:
     """Catalog entries of the readable modules (all, or those ``include`` names).
 

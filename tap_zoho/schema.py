@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from zoho_connector import crm_types
-from zoho_connector.plugin import DELETED_AT
+from zoho_plugin.plugin import DELETED_AT
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping

@@ -19,14 +19,14 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib import RecordMessage
 from typing_extensions import override
 
-from tap_zoho import field_metadata
+from tap_zoho import discovery, field_metadata
 from tap_zoho.fixed_schemas import ORG, USERS
 from zoho_connector import crm_read
 from zoho_connector.crm_read.bulk import BULK_READ_FAILED, Backfill
 from zoho_connector.errors import ZohoBudgetError, ZohoError, ZohoRateLimitError
 from zoho_connector.formats import crm_datetime, parse_datetime, utc_text
-from zoho_connector.plugin import DELETED_AT
 from zoho_connector.usage import scoped
+from zoho_plugin.plugin import DELETED_AT
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Iterable, Iterator, Mapping
@@ -76,7 +76,7 @@ class ZohoStream(Stream):
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        """The records of :meth:`read`, counted; every stream's summary if the read fails."""
+        """The records of :meth:`read`, counted; STATE first when credits or limits end them."""
         progress = self.progress  # the clock starts with the read
         try:
             for record in scoped(self.name, self.read(context)):
@@ -86,25 +86,11 @@ class ZohoStream(Stream):
             # Out of credits (the run's or the org's), or refused for hours: every record
             # given is in the bookmark, and its STATE lets the next run go on.
             self._write_state_message()
-            self.zoho_tap.log_summaries(failed=True)
-            raise
-        except Exception:
-            self.zoho_tap.log_summaries(failed=True)
             raise
 
     @abc.abstractmethod
     def read(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """The stream's records for a context."""
-
-    @override
-    def log_sync_costs(self) -> None:
-        """After the last stream, log every stream's summary and the run's.
-
-        The SDK asks every stream for its sync costs once, in order, when the run is over
-        (``Tap.sync_all`` is final, so this is the hook for the end of the run).
-        """
-        if self is list(self.zoho_tap.streams.values())[-1]:
-            self.zoho_tap.log_summaries()
 
 
 class CrmModuleStream(ZohoStream):
@@ -128,14 +114,10 @@ class CrmModuleStream(ZohoStream):
 
     def __init__(self, tap: TapZoho, catalog_entry: Mapping[str, Any]) -> None:
         schema = dict(catalog_entry["schema"])
-        root = _root_metadata(catalog_entry)
-        self.module_name = str(root.get("schema-name") or catalog_entry.get("table_name") or "")
+        self.module_name = discovery.module_of(catalog_entry)
         entries = catalog_entry.get("metadata", [])
         self._discovered_metadata = singerlib.MetadataMapping.from_iterable(entries)
         self._field_facts = field_metadata.facts_of(entries)
-        if not self.module_name:
-            msg = f"catalog entry {catalog_entry['tap_stream_id']} names no Zoho module"
-            raise ValueError(msg)
         super().__init__(tap=tap, schema=schema, name=catalog_entry["tap_stream_id"])
         self.primary_keys = ["id"]
         self.replication_key = MODIFIED_TIME if MODIFIED_TIME in schema["properties"] else None
@@ -442,13 +424,6 @@ class CrmModuleStream(ZohoStream):
 def _second_before(moment: dt.datetime | None) -> str | None:
     """The "after" bound that reads a bookmark's own second again (ties are never lost)."""
     return None if moment is None else crm_datetime(moment - dt.timedelta(seconds=1))
-
-
-def _root_metadata(entry: Mapping[str, Any]) -> dict[str, Any]:
-    for item in entry.get("metadata", []):
-        if not item.get("breadcrumb"):
-            return dict(item.get("metadata", {}))
-    return {}
 
 
 def _deletion(entry: Mapping[str, Any], bookmark: dt.datetime | None) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path, PurePath
@@ -10,7 +11,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
-from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers._state import StateWriter
 from singer_sdk.helpers.capabilities import (
     CapabilitiesEnum,
@@ -30,16 +30,12 @@ from tap_zoho.desk_streams import (
     DeskTicketsStream,
 )
 from tap_zoho.streams import CrmModuleStream, CrmOrgStream, CrmUsersStream
-from zoho_connector.config import (
-    CONCURRENCY_PROPERTY,
-    CONNECTION_PROPERTIES,
-    PRODUCT_NAMES,
-    PROGRESS_PROPERTY,
-    config_file_problem,
-)
 from zoho_connector.crm_read import BULK_THRESHOLD, MAX_PER_PAGE, Strategy
 from zoho_connector.formats import parse_datetime
-from zoho_connector.plugin import ZohoPlugin
+from zoho_plugin.checks import PRODUCT_NAMES
+from zoho_plugin.cli import USER_ERRORS, one_line_errors
+from zoho_plugin.plugin import ZohoPlugin
+from zoho_plugin.settings import CONCURRENCY_PROPERTY, CONNECTION_PROPERTIES, PROGRESS_PROPERTY
 
 if TYPE_CHECKING:
     import click
@@ -190,18 +186,6 @@ class TapZoho(ZohoPlugin, Tap):
         if isinstance(self.message_writer, StateFlushingWriter):
             self._state_writer = FlushingStateWriter(self.message_writer)
 
-    @classmethod
-    @override
-    def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> Any:
-        """The SDK's reading of the ``--config`` files, once each is a JSON object.
-
-        One that is not fails the run in one line (:func:`config_file_problem`).
-        """
-        problem = config_file_problem(cls.name, value)
-        if problem:
-            ctx.fail(problem)
-        return super().cb_config(ctx, param, value)
-
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         """The SDK's checks, ``start_date`` as a datetime, and unknown settings.
@@ -231,28 +215,46 @@ class TapZoho(ZohoPlugin, Tap):
         }
         self.check_products(product for product in PRODUCT_NAMES if product in selected)
 
+    @classmethod
     @override
-    def run_discovery(self) -> str:
-        """The SDK's discovery; a config Zoho refuses ends it with one line, no traceback."""
-        try:
-            return super().run_discovery()
-        except ConfigValidationError as error:
-            for line in error.errors:
-                self.logger.error("%s", line)
-            raise SystemExit(1) from None
+    def get_singer_command(cls) -> click.Command:
+        """The SDK's command; a user's mistake ends it in one line (:mod:`zoho_plugin.cli`)."""
+        return one_line_errors(super().get_singer_command(), USER_ERRORS)
 
-    def _given_entries(self, prefix: str) -> list[dict[str, Any]] | None:
-        """The input catalog's module entries of a product, or None without a catalog."""
+    @override  # type: ignore[misc]  # final in the SDK, yet the one call around a whole run
+    def sync_all(self) -> None:
+        """The SDK's sync of every selected stream, then the summaries (however it ends)."""
+        with self.summarized():
+            super().sync_all()
+
+    @functools.cached_property
+    def _module_entries(self) -> list[dict[str, Any]] | None:
+        """The input catalog's module entries, or None without a catalog.
+
+        Raises:
+            ZohoInputError: An entry's stream is not its module's, or it names no module
+                (:func:`discovery.module_of`): before any record, whatever its product.
+        """
         if self.input_catalog is None:
             return None
         static = {stream.name for stream in (*_CRM_STATIC, *_DESK_STATIC)}
-        return [
+        entries = [
             field_metadata.with_catalog_facts(
                 entry.to_dict(), self._catalog_facts.get(entry.tap_stream_id, {})
             )
             for entry in self.input_catalog.streams
-            if entry.tap_stream_id.startswith(prefix) and entry.tap_stream_id not in static
+            if entry.tap_stream_id not in static
         ]
+        for entry in entries:
+            discovery.module_of(entry)
+        return entries
+
+    def _given_entries(self, prefix: str) -> list[dict[str, Any]] | None:
+        """The input catalog's module entries of a product, or None without a catalog."""
+        entries = self._module_entries
+        if entries is None:
+            return None
+        return [entry for entry in entries if entry["tap_stream_id"].startswith(prefix)]
 
     @override
     def discover_streams(self) -> list[Stream]:

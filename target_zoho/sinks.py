@@ -123,12 +123,8 @@ class ZohoSink(KeyCheckingSink):
     @override
     def process_batch(self, context: dict[str, Any]) -> None:
         records = context.get("records", [])
-        try:
-            with usage_scope(self.stream_name):
-                results = self.writer.write(records)
-        except Exception:
-            self.zoho.log_summaries(failed=True)
-            raise
+        with usage_scope(self.stream_name):
+            results = self.writer.write(records)
         outcomes: Counter[str] = Counter()
         failures: list[str] = []
         lines = context.get("lines") or [0] * len(records)  # none for a BATCH message's file
@@ -152,7 +148,6 @@ class ZohoSink(KeyCheckingSink):
                 f"{len(failures)} of {len(records)} records of stream {self.stream_name} failed "
                 f"(first: {failures[0]}); set allow_failures to go on past them"
             )
-            self.zoho.log_summaries(failed=True)
             raise LoadFailedError(msg)
 
     def _reject(self, line: int, record: dict[str, Any], result: RowResult) -> str:

@@ -14,16 +14,14 @@ from target_zoho.bad_input import BadInputError, error_of, problem, where
 from target_zoho.reader import NumberedReader
 from target_zoho.routes import STREAMS_PROPERTY, RouteError, route_of
 from target_zoho.sinks import MAX_BATCH, LoadFailedError, ReadOnlyStreamSink, ZohoSink
-from zoho_connector.config import (
-    CONCURRENCY_PROPERTY,
-    CONNECTION_PROPERTIES,
-    PROGRESS_PROPERTY,
-    config_file_problem,
-)
 from zoho_connector.errors import ZohoError, ZohoInputError
-from zoho_connector.plugin import ZohoPlugin
+from zoho_plugin.cli import USER_ERRORS, one_line_errors
+from zoho_plugin.plugin import ZohoPlugin
+from zoho_plugin.settings import CONCURRENCY_PROPERTY, CONNECTION_PROPERTIES, PROGRESS_PROPERTY
 
 if TYPE_CHECKING:
+    from typing import IO
+
     import click
     from singer_sdk.sinks import Sink
 
@@ -117,7 +115,6 @@ class TargetZoho(ZohoPlugin, Target):
             written = f"records before it were not all written ({failure})"
         else:
             written = "records before it were written"
-        self.log_summaries(failed=True)
         msg = f"{place}: {what}; {written}: fix the input and rerun from the last STATE"
         # The error's own traceback, unless it is the reader's and says no more than msg.
         raise error_of(error, msg) from (None if isinstance(error, BadInputError) else error)
@@ -132,6 +129,15 @@ class TargetZoho(ZohoPlugin, Target):
         except RouteError:
             return None
 
+    @classmethod
+    @override
+    def get_singer_command(cls) -> click.Command:
+        """The SDK's command; a user's mistake ends it in one line (:mod:`zoho_plugin.cli`).
+
+        Records Zoho refused are one too: the line says which, and how to go on past them.
+        """
+        return one_line_errors(super().get_singer_command(), (*USER_ERRORS, LoadFailedError))
+
     @override
     def get_sink_class(self, stream_name: str) -> type[Sink]:
         """The Zoho sink, or a counting one for tap-zoho's read-only streams."""
@@ -139,18 +145,20 @@ class TargetZoho(ZohoPlugin, Target):
             return ReadOnlyStreamSink
         return ZohoSink
 
+    @override  # type: ignore[misc]  # final in the SDK, yet the one call around a whole run
+    def listen(self, file_input: IO[str] | None = None) -> None:
+        """The SDK's load of the whole input, then the summaries (however it ends)."""
+        with self.summarized():
+            super().listen(file_input)
+
     @override
     def process_endofpipe(self) -> None:
-        """Drain every sink, then log each stream's summary and the run's.
-
-        A drain that fails gives the STATE of the records confirmed written first.
-        """
+        """Drain every sink; one that fails gives the STATE of the records confirmed first."""
         try:
             super().process_endofpipe()
         except (ZohoError, LoadFailedError):
             self.give_confirmed_state()
             raise
-        self.log_summaries()
 
     @override
     def _process_record_message(self, message_dict: dict[str, Any]) -> None:
@@ -199,18 +207,6 @@ class TargetZoho(ZohoPlugin, Target):
         self._MAX_RECORD_AGE_IN_MINUTES = float(self.config.get("state_interval_seconds", 60)) / 60
         super().setup_mapper()
         self.check_products(self._named_products())
-
-    @classmethod
-    @override
-    def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> Any:
-        """The SDK's reading of the ``--config`` files, once each is a JSON object.
-
-        One that is not fails the run in one line (:func:`config_file_problem`).
-        """
-        problem = config_file_problem(cls.name, value)
-        if problem:
-            ctx.fail(problem)
-        return super().cb_config(ctx, param, value)
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from target_zoho.payloads import CrmPayloads, DeskPayloads, PayloadError
 from zoho_connector.load import Action, RowResult, in_input_order
-from zoho_connector.plugin import DELETED_AT
+from zoho_plugin.plugin import DELETED_AT
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

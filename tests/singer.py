@@ -5,11 +5,13 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
     from pathlib import Path
 
     from tests.server import Emulator
@@ -52,6 +54,20 @@ class SingerRun:
         """The last STATE value."""
         return self.states()[-1]
 
+    @property
+    def error_line(self) -> str:
+        """Stderr's last line, less the ``tap-zoho: `` before it: what a user's mistake gave."""
+        return error_line(self.stderr)
+
+
+def error_line(stderr: str) -> str:
+    """A plugin's stderr's last line, less the ``tap-zoho: `` before it (a user's mistake)."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert lines, "nothing on stderr"
+    name, _, message = lines[-1].partition(": ")
+    assert name in ("tap-zoho", "target-zoho"), lines[-1]
+    return message
+
 
 def write_json(path: Path, value: Any) -> Path:
     """Write JSON to a file; the file's path."""
@@ -66,8 +82,12 @@ def run_tap(
     catalog: dict[str, Any] | None = None,
     state: dict[str, Any] | None = None,
     discover: bool = False,
+    env: Mapping[str, str] | None = None,
 ) -> SingerRun:
-    """Run ``python -m tap_zoho`` to the end; its messages (or its catalog) and stderr."""
+    """Run ``python -m tap_zoho`` to the end; its messages (or its catalog) and stderr.
+
+    ``env``: variables set for it (``TAP_ZOHO_LOGLEVEL``...).
+    """
     command = [
         sys.executable,
         "-m",
@@ -81,7 +101,14 @@ def run_tap(
         command += ["--catalog", str(write_json(workdir / "catalog.json", catalog))]
     if state is not None:
         command += ["--state", str(write_json(workdir / "state.json", state))]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
     if discover:
         messages = [json.loads(done.stdout)] if done.returncode == 0 else []
     else:
@@ -89,25 +116,38 @@ def run_tap(
     return SingerRun(messages, done.stderr, done.returncode)
 
 
-def run_target(workdir: Path, config: dict[str, Any], messages: list[dict[str, Any]]) -> SingerRun:
-    """Run ``python -m target_zoho`` over messages; what it wrote (STATE) and its stderr."""
+def run_target(
+    workdir: Path,
+    config: dict[str, Any],
+    messages: Sequence[dict[str, Any] | bytes],
+    *,
+    env: Mapping[str, str] | None = None,
+) -> SingerRun:
+    """Run ``python -m target_zoho`` over messages; what it wrote (STATE) and its stderr.
+
+    A message is a Singer message, or an input line as it is (bytes: any, UTF-8 or not).
+    ``env``: variables set for it (``TARGET_ZOHO_LOGLEVEL``...).
+    """
     config_path = write_json(workdir / "target.json", config)
-    lines = "".join(json.dumps(message) + "\n" for message in messages)
+    lines = b"".join(
+        (message if isinstance(message, bytes) else json.dumps(message).encode()) + b"\n"
+        for message in messages
+    )
     done = subprocess.run(
         [sys.executable, "-m", "target_zoho", "--config", str(config_path)],
         input=lines,
         capture_output=True,
-        text=True,
         timeout=600,
         check=False,
+        env={**os.environ, **(env or {})},
     )
     # A target writes bare STATE values, one a line.
     output = [
         {"type": "STATE", "value": json.loads(line)}
-        for line in done.stdout.splitlines()
+        for line in done.stdout.decode().splitlines()
         if line.strip()
     ]
-    return SingerRun(output, done.stderr, done.returncode)
+    return SingerRun(output, done.stderr.decode(errors="replace"), done.returncode)
 
 
 def schema_message(stream: str, properties: dict[str, Any], keys: list[str]) -> dict[str, Any]:

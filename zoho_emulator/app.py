@@ -13,10 +13,11 @@ from starlette.middleware import Middleware
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Route
 
-from zoho_emulator import crm, desk
 from zoho_emulator.context import emulator_of
 from zoho_emulator.crm import catalog as crm_catalog
+from zoho_emulator.crm import routes as crm_routes
 from zoho_emulator.desk import catalog as desk_catalog
+from zoho_emulator.desk import routes as desk_routes
 from zoho_emulator.emulator import Emulator
 from zoho_emulator.errors import CrmError, DeskError
 from zoho_emulator.oauth import token_endpoint
@@ -154,8 +155,8 @@ def create_app(settings: Settings) -> Starlette:
         Route("/__emulator__/expire-tokens", _expire_tokens, methods=["POST"]),
         Route("/__emulator__/revoke-token", _revoke_token, methods=["POST"]),
         Route("/__emulator__/settings", _update_settings, methods=["PATCH"]),
-        *crm.ROUTES,
-        *desk.ROUTES,
+        *crm_routes.ROUTES,
+        *desk_routes.ROUTES,
     ]
     unknown = _unknown_url(routes)
     routes += [

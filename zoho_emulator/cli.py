@@ -11,13 +11,13 @@ import sys
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import uvicorn
-
-from zoho_emulator.app import create_app
 from zoho_emulator.settings import Settings, churn_module
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+#: The server's packages: the distribution's ``emulator`` extra (the plugins do without).
+SERVER_PACKAGES = frozenset({"starlette", "uvicorn"})
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -210,6 +210,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Serve until stopped, after printing one JSON line with the URL and credentials."""
     args = _parser().parse_args(argv)
     settings = settings_from(args)
+    try:
+        import uvicorn
+
+        from zoho_emulator.app import create_app
+    except ModuleNotFoundError as error:
+        package = (error.name or "").partition(".")[0]
+        if package not in SERVER_PACKAGES:
+            raise
+        sys.exit(
+            f"zoho-emulator: {package} is not installed: the emulator's server is an extra, "
+            "pip install 'zoho-singer[emulator]'"
+        )
     app = create_app(settings)
     # IPPROTO_TCP, so asyncio turns Nagle off on accepted connections (else ~40 ms a reply).
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)

@@ -39,8 +39,7 @@ from tests.reliability.harness import (
     target_attempt,
     target_command,
 )
-from tests.singer import record_message, schema_message, selecting
-from tests.target.test_bad_input import error_line
+from tests.singer import error_line, record_message, schema_message, selecting
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.singer import record_message, schema_message, tap_config, write_json
+from tests.singer import record_message, run_target, schema_message, tap_config
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -52,37 +50,11 @@ def person(name: str, **fields: Any) -> bytes:
 GOOD = [line(SCHEMA), person("ann"), person("bob"), line(STATE), person("cid")]
 
 
-def run(
-    workdir: Path, config: dict[str, Any], lines: list[bytes]
-) -> subprocess.CompletedProcess[str]:
-    """target-zoho over raw input lines (bytes: any, UTF-8 or not)."""
-    command = [
-        sys.executable,
-        "-m",
-        "target_zoho",
-        "--config",
-        str(write_json(workdir / "c.json", config)),
-    ]
-    done = subprocess.run(
-        command, input=b"".join(part + b"\n" for part in lines), capture_output=True, check=False
-    )
-    return subprocess.CompletedProcess(
-        command, done.returncode, done.stdout.decode(), done.stderr.decode()
-    )
-
-
 def stored(emulator: Emulator) -> list[str]:
     query = "select Email from Contacts where Email like '%@bad-input.test'"
     response = emulator.crm("POST", "coql", json={"select_query": query})
     rows = response.json()["data"] if response.status_code == 200 else []
     return sorted(row["Email"] for row in rows)
-
-
-def error_line(stderr: str) -> str:
-    """The run's last ERROR line, less its log prefix."""
-    errors = [text for text in stderr.splitlines() if "| ERROR " in text]
-    assert errors, stderr[-3000:]
-    return errors[-1].split(" | ")[-1]
 
 
 @pytest.mark.parametrize(
@@ -143,14 +115,14 @@ def test_a_bad_line_is_named_after_the_records_before_it_are_written(
     emulator: Emulator, tmp_path: Path, bad: bytes, message: str
 ) -> None:
     config = {**tap_config(emulator), "streams": {"people": PEOPLE}}
-    done = run(tmp_path, config, [*GOOD, bad, person("eve")])
+    done = run_target(tmp_path, config, [*GOOD, bad, person("eve")])
     assert done.returncode != 0
-    error = error_line(done.stderr)
+    error = done.error_line
     assert error.startswith(message), error
     assert error.endswith(
         "; records before it were written: fix the input and rerun from the last STATE"
     )
-    assert [json.loads(text) for text in done.stdout.splitlines()] == [STATE["value"]]
+    assert done.states() == [STATE["value"]]
     # Every record before the bad line is in Zoho (cid past the STATE too); none after it.
     assert stored(emulator) == [f"{name}@bad-input.test" for name in ("ann", "bob", "cid")]
     assert re.search(
@@ -162,15 +134,17 @@ def test_a_bad_line_after_records_zoho_refused_gives_no_state(
     emulator: Emulator, tmp_path: Path
 ) -> None:
     config = {**tap_config(emulator), "streams": {"people": PEOPLE}}
-    done = run(tmp_path, config, [*GOOD[:3], person("ted", title="T" * 101), line(STATE), b"\xff"])
+    done = run_target(
+        tmp_path, config, [*GOOD[:3], person("ted", title="T" * 101), line(STATE), b"\xff"]
+    )
     assert done.returncode != 0
-    error = error_line(done.stderr)
+    error = done.error_line
     assert error.startswith(
         "line 6: not UTF-8 (byte 0xff at column 1); records before it were not all written "
         "(1 of 3 records of stream people failed (first: line 4, stream people, record Email "
         "ted@bad-input.test, field Title: INVALID_DATA"
     ), error
-    assert done.stdout == ""  # the STATE covers a record that is not in Zoho
+    assert done.messages == []  # the STATE covers a record that is not in Zoho
     assert stored(emulator) == ["ann@bad-input.test", "bob@bad-input.test"]
 
 
@@ -184,10 +158,10 @@ def test_the_summary_counts_created_updated_deleted_and_rejected(
         "allow_failures": True,
         "rejects_path": str(rejects),
     }
-    first = run(tmp_path, config, [line(SCHEMA), person("ann"), person("bob")])
+    first = run_target(tmp_path, config, [line(SCHEMA), person("ann"), person("bob")])
     assert first.returncode == 0, first.stderr[-3000:]
     gone = "2026-11-01T00:00:00+00:00"
-    second = run(
+    second = run_target(
         tmp_path,
         config,
         [

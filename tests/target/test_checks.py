@@ -13,7 +13,7 @@ import pytest
 
 from tests.server import Emulator, running_emulator
 from tests.singer import record_message, run_target, schema_message, tap_config, write_json
-from zoho_connector.config import unknown_settings
+from zoho_plugin.checks import unknown_settings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

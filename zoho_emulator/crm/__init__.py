@@ -1,5 +1,1 @@
 """The emulated Zoho CRM API (v7 and v8): metadata, records, search, COQL, writes, deletes."""
-
-from zoho_emulator.crm.routes import ROUTES
-
-__all__ = ["ROUTES"]

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from singer_sdk.exceptions import ConfigValidationError
 
-from zoho_connector.config import (
+from zoho_connector.config import crm_client, desk_client
+from zoho_connector.progress import Progress, run_summary
+from zoho_connector.usage import Budget, Usage
+from zoho_plugin.checks import (
     PRODUCT_NAMES,
-    crm_client,
-    desk_client,
+    config_file_problem,
     settings_to_blame,
     unknown_settings,
 )
-from zoho_connector.progress import Progress, run_summary
-from zoho_connector.usage import Budget, Usage
 
 if TYPE_CHECKING:
     import logging
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+    import click
 
     from zoho_connector.crm import ZohoCRM
     from zoho_connector.desk import ZohoDesk
@@ -33,8 +36,8 @@ class ZohoPlugin:
     """Mixed into the tap and the target: shared clients, progress and summaries per stream.
 
     Clients connect on first use only. Every stream's calls are counted under its name
-    (``zoho_connector.usage``); :meth:`log_summaries` reports them once, at the end of a run
-    or when it fails.
+    (``zoho_connector.usage``); :meth:`summarized` reports them once, at the end of the run,
+    however it ends.
     """
 
     #: The distribution both plugins ship in: the SDK reads their version from it.
@@ -43,7 +46,17 @@ class ZohoPlugin:
     config_jsonschema: ClassVar[dict[str, Any]]
     config: Mapping[str, Any]
     logger: logging.Logger
-    _summarized = False
+
+    @classmethod
+    def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> Any:
+        """The SDK's reading of the ``--config`` files, once each is a JSON object.
+
+        One that is not fails the run in one line (:func:`config_file_problem`).
+        """
+        problem = config_file_problem(cls.name, value)
+        if problem:
+            ctx.fail(problem)
+        return super().cb_config(ctx, param, value)  # type: ignore[misc]  # the SDK plugin's, next
 
     def client_options(self) -> dict[str, Any]:
         """Options of both clients: ``n_concurrent`` calls in flight, the run's credit budget."""
@@ -136,15 +149,22 @@ class ZohoPlugin:
             total.credits += usage.credits
         return total
 
-    def log_summaries(self, *, failed: bool = False) -> None:
-        """Log each stream's records, calls and credits, then the run's; once a run."""
-        if self._summarized:
-            return
-        self._summarized = True
-        for progress in self.progresses.values():
-            if progress.done or progress.failed or progress.usage().calls:
-                progress.logger.info("%s", progress.summary())
-        self.logger.info("%s", run_summary(list(self.progresses.values()), self.usage(), failed))
+    @contextlib.contextmanager
+    def summarized(self) -> Iterator[None]:
+        """Around the whole run: then each stream's records, calls and credits, and the run's.
+
+        Logged once, whether the run ends well or by an error (then marked as failed).
+        """
+        failed = True
+        try:
+            yield
+            failed = False
+        finally:
+            for progress in self.progresses.values():
+                if progress.done or progress.failed or progress.usage().calls:
+                    progress.logger.info("%s", progress.summary())
+            summary = run_summary(list(self.progresses.values()), self.usage(), failed)
+            self.logger.info("%s", summary)
 
     def _connected(self) -> list[ZohoCRM | ZohoDesk]:
         """The clients this run connected (a cached property is in ``__dict__`` once used)."""
