@@ -106,7 +106,7 @@ class ZohoSink(KeyCheckingSink):
     @override
     def max_size(self) -> int:
         """Enough records for ``n_concurrent`` calls of ``batch_size`` at once."""
-        return self.writer.batch_size * self.writer.n_concurrent
+        return self.writer.client.n_rows_write * self.writer.client.n_concurrent
 
     @property
     @override

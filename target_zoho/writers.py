@@ -44,8 +44,6 @@ class Writer:
         self.module: str = client.module(route.module)["api_name"]
         payloads = CrmPayloads if route.product == "crm" else DeskPayloads
         self.payloads = payloads(self.module, client.fields(self.module), route.renames)
-        self.batch_size = client.n_rows_write
-        self.n_concurrent = client.n_concurrent
 
     def write(self, records: Sequence[Mapping[str, Any]]) -> list[RowResult]:
         """Write records; one result per record, in order."""
