@@ -86,16 +86,18 @@ class Org:
                 return self.crm_count(modules[table])
             except requests.HTTPError:
                 return None  # a module this user may not read: the tap skipped it too
-        if table == "crm_users":
-            return len(self.get("crm/v8/users", type="AllUsers").get("users", []))
-        if table == "crm_org":
-            return 1
-        if table in ("desk_agents", "desk_departments"):
-            return self.desk_count(table.removeprefix("desk_"))
-        if table == "desk_ticket_threads":
-            return landed('sum("threadCount"::INTEGER) FROM {schema}.desk_tickets')
-        if table == "desk_ticket_comments":
-            return landed('sum("commentCount"::INTEGER) FROM {schema}.desk_tickets')
+        counts: dict[str, Callable[[], int]] = {
+            "crm_users": lambda: len(self.get("crm/v8/users", type="AllUsers").get("users", [])),
+            "crm_org": lambda: 1,
+            "desk_ticket_threads": lambda: landed(
+                'sum("threadCount"::INTEGER) FROM {schema}.desk_tickets'
+            ),
+            "desk_ticket_comments": lambda: landed(
+                'sum("commentCount"::INTEGER) FROM {schema}.desk_tickets'
+            ),
+        }
+        if table in counts:
+            return counts[table]()
         if table.startswith("desk_"):
             return self.desk_count(table.removeprefix("desk_"))
         return None

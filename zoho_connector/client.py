@@ -64,7 +64,7 @@ class ZohoClient(abc.ABC):
             default.
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 -- the seed's parameters, passed on by ZohoCRM and ZohoDesk
         self,
         client_id: str,
         client_secret: str,
@@ -187,15 +187,14 @@ class ZohoClient(abc.ABC):
             chosen,
             rows,
             failures,
-            sync_key=sync_key,
-            trigger=trigger,
+            self._batch_sender(name, chosen, sync_key or "", trigger),
             batch_size=self.n_rows_write,
             n_concurrent=n_concurrent,
             die_on_error=False,
             callback=callback,
         )
 
-    def load(
+    def load(  # noqa: PLR0913 -- the seed's signature
         self,
         module: str,
         data: pl.DataFrame,
@@ -246,8 +245,7 @@ class ZohoClient(abc.ABC):
             chosen,
             rows,
             failures,
-            sync_key=sync_key,
-            trigger=trigger,
+            self._batch_sender(name, chosen, sync_key, trigger),
             batch_size=batch_size,
             n_concurrent=n_concurrent,
             die_on_error=die,
@@ -261,19 +259,18 @@ class ZohoClient(abc.ABC):
         action: Action,
         rows: list[dict[str, Any]],
         failures: Mapping[int, RowResult],
+        send: BatchSender,
         *,
-        sync_key: str | None,
-        trigger: Sequence[str] | None,
         batch_size: int,
         n_concurrent: int | None,
         die_on_error: bool,
         callback: Progress | None,
     ) -> list[RowResult]:
-        """Checked rows sent in batches; their results, with ``failures`` in their places."""
+        """Checked rows sent in batches by ``send``; their results, ``failures`` in their places."""
         self._check_rows(module, action, rows)
         results = run_batches(
             rows,
-            self._batch_sender(module, action, sync_key or "", trigger),
+            send,
             batch_size=batch_size,
             n_concurrent=n_concurrent or self.n_concurrent,
             die_on_error=die_on_error,

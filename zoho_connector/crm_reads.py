@@ -19,7 +19,7 @@ from zoho_connector import fields as zoho_fields
 from zoho_connector.conditions import Condition, parse_criteria
 from zoho_connector.crm_metadata import CrmMetadata
 from zoho_connector.crm_read import PageRead, Plan, Strategy, rest
-from zoho_connector.crm_read.bulk import Backfill, BulkReader
+from zoho_connector.crm_read.bulk import Backfill, BulkApi, BulkReader
 from zoho_connector.crm_read.coql import CoqlReader
 from zoho_connector.crm_read.values import References, columns, completer
 from zoho_connector.errors import ZohoError, ZohoInputError
@@ -201,9 +201,7 @@ class CrmReads(CrmMetadata):
                 )
                 return reader.pages()
             bulk = BulkReader(
-                self.request,
-                self.download,
-                self.bulk_root,
+                BulkApi(self.request, self.download, self.bulk_root),
                 read,
                 selected,
                 complete,

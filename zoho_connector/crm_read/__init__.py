@@ -112,32 +112,43 @@ def choose(
     coql_gap = _not_queryable(read)
     if coql_gap:
         return Plan(Strategy.REST, f"COQL and Bulk Read cannot return {coql_gap}")
-    bulk_gap = _not_bulk(read)
     if wanted == Strategy.BULK:
-        if bulk_gap:
-            return Plan(Strategy.COQL, f"Bulk Read cannot serve it: {bulk_gap}")
-        if not full:
-            return Plan(Strategy.COQL, "an incremental read")
-        return Plan(Strategy.BULK, "as asked")
+        return _asked_bulk(read, full=full)
     if wanted != Strategy.AUTO:
         return Plan(wanted, "as asked")
+    return _automatic(read, full=full, count=count, threshold=threshold, ordered=ordered)
+
+
+def _asked_bulk(read: PageRead, *, full: bool) -> Plan:
+    """Bulk Read as asked, unless it cannot serve the read (then COQL)."""
+    bulk_gap = _not_bulk(read)
+    if bulk_gap:
+        return Plan(Strategy.COQL, f"Bulk Read cannot serve it: {bulk_gap}")
     if not full:
         return Plan(Strategy.COQL, "an incremental read")
-    if read.filter:
-        return Plan(Strategy.COQL, "a filtered read")
-    if ordered:
-        return Plan(Strategy.COQL, "records wanted in order")
-    if bulk_gap:
-        return Plan(Strategy.COQL, bulk_gap)
+    return Plan(Strategy.BULK, "as asked")
+
+
+def _automatic(
+    read: PageRead, *, full: bool, count: Callable[[], int | None], threshold: int, ordered: bool
+) -> Plan:
+    """``auto``: COQL, unless a full read of many records costs fewer credits by Bulk Read."""
+    obstacles = (
+        (not full, "an incremental read"),
+        (bool(read.filter), "a filtered read"),
+        (ordered, "records wanted in order"),
+    )
+    obstacle = next((reason for applies, reason in obstacles if applies), "") or _not_bulk(read)
+    if obstacle:
+        return Plan(Strategy.COQL, obstacle)
     total = count()
     if total is None:
         return Plan(Strategy.COQL, "no count of the module to choose Bulk Read by")
     by_bulk = bulk.read_credits(total)
     by_coql = coql.read_credits(columns(read), read.order_by, total)
     costs = f"about {by_bulk:,} credits by Bulk Read, {by_coql:,} by COQL"
-    if total > threshold and by_bulk < by_coql:
-        return Plan(Strategy.BULK, f"a full read of {total:,} records, {costs}", total)
-    return Plan(Strategy.COQL, f"a full read of {total:,} records, {costs}", total)
+    cheaper = Strategy.BULK if total > threshold and by_bulk < by_coql else Strategy.COQL
+    return Plan(cheaper, f"a full read of {total:,} records, {costs}", total)
 
 
 def _not_queryable(read: PageRead) -> str:

@@ -120,13 +120,26 @@ class Backfill:
         return cls(windows, int(value.get("done") or 0), value.get("started"))
 
 
+@dataclasses.dataclass(frozen=True)
+class BulkApi:
+    """The client's calls a Bulk Read makes.
+
+    Attributes:
+        call: The client's API call (paths under the CRM API root, or full URLs).
+        download: Saves a URL's body into a file.
+        root: The Bulk Read jobs' URL (``{api}/crm/bulk/{version}/read``).
+    """
+
+    call: Call
+    download: Callable[[str, Path], None]
+    root: str
+
+
 class BulkReader:
     """One Bulk Read of a module (see the module docstring).
 
     Args:
-        call: The client's API call (paths under the CRM API root, or full URLs).
-        download: Saves a URL's body into a file.
-        bulk_root: The Bulk Read jobs' URL (``{api}/crm/bulk/{version}/read``).
+        api: The calls it makes.
         read: What to read.
         columns: The fields to export (and dotted lookup names).
         complete: Turns a CSV row into a record shaped as Get Records returns it.
@@ -138,9 +151,7 @@ class BulkReader:
 
     def __init__(
         self,
-        call: Call,
-        download: Callable[[str, Path], None],
-        bulk_root: str,
+        api: BulkApi,
         read: PageRead,
         columns: Sequence[str],
         complete: Completer,
@@ -150,10 +161,8 @@ class BulkReader:
         on_progress: Callable[[Backfill], None] = lambda _: None,
         coql_pages: Callable[[PageRead], Iterator[list[dict[str, Any]]]],
     ) -> None:
-        self.call = call
+        self.api = api
         self.coql_pages = coql_pages
-        self.download = download
-        self.bulk_root = bulk_root
         self.read = read
         self.columns = list(columns)
         self.complete = complete
@@ -232,7 +241,7 @@ class BulkReader:
             f"select {CREATED_TIME} from {self.read.module} where {where} "
             f"order by {CREATED_TIME} asc, id asc limit 1 offset {offset}"
         )
-        body = self.call("POST", "coql", json={"select_query": query}, idempotent=True) or {}
+        body = self.api.call("POST", "coql", json={"select_query": query}, idempotent=True) or {}
         rows = body.get("data") or []
         return dict(rows[0]) if rows else None
 
@@ -274,8 +283,8 @@ class BulkReader:
         criteria = _criteria(self.read.conditions(), window)
         if criteria is not None:
             query["criteria"] = criteria
-        body = self.call(
-            "POST", self.bulk_root, json={"query": query, "file_type": "csv"}, idempotent=False
+        body = self.api.call(
+            "POST", self.api.root, json={"query": query, "file_type": "csv"}, idempotent=False
         )
         details = ((body or {}).get("data") or [{}])[0].get("details") or {}
         if not details.get("id"):
@@ -326,7 +335,7 @@ class BulkReader:
         deadline = time.monotonic() + JOB_HOURS * 3600
         while time.monotonic() < deadline:
             try:
-                body = self.call("GET", f"{self.bulk_root}/{window.job}") or {}
+                body = self.api.call("GET", f"{self.api.root}/{window.job}") or {}
             except ZohoError as error:
                 if error.code == "RESOURCE_NOT_FOUND":
                     return "EXPIRED", {"error_message": str(error)}
@@ -341,7 +350,7 @@ class BulkReader:
     def _unzipped(self, window: Window, url: str, folder: Path) -> None:
         """Download a job's ZIP into ``folder`` and take its CSV out (``result.csv``)."""
         archive = folder / "result.zip"
-        self.download(url, archive)
+        self.api.download(url, archive)
         with zipfile.ZipFile(archive) as zipped:
             members = [name for name in zipped.namelist() if name.endswith(".csv")]
             if not members:

@@ -18,6 +18,7 @@ from zoho_emulator.crm import catalog
 from zoho_emulator.seeded import below, chance, code, mix, pick, timeline
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from zoneinfo import ZoneInfo
 
     from zoho_emulator.crm.catalog import Field, Module
@@ -192,40 +193,47 @@ class Generator:
         return times.created[index], times.modified[index]
 
     def _special(self, module: Module, index: int, field: Field, h: int) -> Any:
-        kind = field.kind
-        if kind in ("created", "modified", "activity"):
-            created, modified = self._times_of(module, index)
-            if kind == "activity" and chance(h, 400):
-                return None
-            return timefmt.crm_datetime(created if kind == "created" else modified, self.zone)
-        if kind in ("creator", "modifier") or field.data_type == "ownerlookup":
-            return self.owner_value(self.user(h))
-        if kind in ("converted", "converted_at", "converted_to"):
-            return self._conversion(module, index, field)
-        if kind == "full_name":
-            first = self.value(module, index, module.field_map["First_Name"])
-            last = self.value(module, index, module.field_map["Last_Name"])
-            return f"{first} {last}" if first else last
-        if kind in ("email", "email2") and "First_Name" in module.field_map:
-            if kind == "email2" and chance(h, 500):
-                return None
-            first = self.value(module, index, module.field_map["First_Name"])
-            last = self.value(module, index, module.field_map["Last_Name"])
-            domain = pick(h, pools.DOMAINS)
-            return f"{_ascii(first)}.{_ascii(last)}.{index + 1}@{domain}"
-        if kind == "autonumber":
-            return f"SV-{index + 1:06d}"
-        if kind == "available":
-            return "Available"
-        if kind == "tags":
-            if chance(h, 700):
-                return []
-            return [tag(below(h, len(TAGS)))]
+        """A value Zoho computes or that follows from others (by kind), or ``_NOT_SPECIAL``."""
+        by_kind = _SPECIAL_KINDS.get(field.kind)
+        if by_kind is not None:
+            return by_kind(self, module, index, field, h)
+        if field.data_type == "ownerlookup":
+            return self._owner(module, index, field, h)
         if field.data_type == "formula":
             return self._formula(module, index, field)
         return _NOT_SPECIAL
 
-    def _conversion(self, module: Module, index: int, field: Field) -> Any:
+    def _stamp(self, module: Module, index: int, field: Field, h: int) -> str | None:
+        created, modified = self._times_of(module, index)
+        if field.kind == "activity" and chance(h, 400):
+            return None
+        return timefmt.crm_datetime(created if field.kind == "created" else modified, self.zone)
+
+    def _owner(self, _module: Module, _index: int, _field: Field, h: int) -> dict[str, Any]:
+        return self.owner_value(self.user(h))
+
+    def _full_name(self, module: Module, index: int, _field: Field, _h: int) -> str:
+        first = self.value(module, index, module.field_map["First_Name"])
+        last = self.value(module, index, module.field_map["Last_Name"])
+        return f"{first} {last}" if first else last
+
+    def _person_email(self, module: Module, index: int, field: Field, h: int) -> Any:
+        """A person's email, made of their name; other modules' emails are not special."""
+        if "First_Name" not in module.field_map:
+            return _NOT_SPECIAL
+        if field.kind == "email2" and chance(h, 500):
+            return None
+        first = self.value(module, index, module.field_map["First_Name"])
+        last = self.value(module, index, module.field_map["Last_Name"])
+        domain = pick(h, pools.DOMAINS)
+        return f"{_ascii(first)}.{_ascii(last)}.{index + 1}@{domain}"
+
+    def _tags(self, _module: Module, _index: int, _field: Field, h: int) -> list[dict[str, Any]]:
+        if chance(h, 700):
+            return []
+        return [tag(below(h, len(TAGS)))]
+
+    def _conversion(self, module: Module, index: int, field: Field, _h: int) -> Any:
         converted = bool(self.times(module).flags[index] & CONVERTED)
         if field.kind == "converted":
             return converted
@@ -254,22 +262,11 @@ class Generator:
 
     def _typed(self, module: Module, index: int, field: Field, h: int) -> Any:
         data_type = field.data_type
+        plain = _PLAIN_VALUES.get(data_type)
+        if plain is not None:
+            return plain(field, h)
         if data_type in ("text", "textarea", "phone", "website", "email"):
             return self._text(module, index, field, h)
-        if data_type == "picklist":
-            return pick(h, field.picklist)
-        if data_type == "multiselectpicklist":
-            return [value for bit, value in enumerate(field.picklist) if h >> (bit + 3) & 1]
-        if data_type == "integer":
-            return 1 + below(h, 20) if field.kind == "quantity" else below(h, 250_000)
-        if data_type == "bigint":
-            return str(below(h, 10**17)).zfill(15 + below(h >> 7, 4))
-        if data_type in ("double", "currency"):
-            return below(h, 10_000_000) / 100
-        if data_type == "percent":
-            return below(h, 10_001) / 100
-        if data_type == "boolean":
-            return bool(h & 1)
         if data_type == "date":
             return self._date(field, h)
         if data_type == "datetime":
@@ -287,41 +284,17 @@ class Generator:
 
     def _text(self, module: Module, index: int, field: Field, h: int) -> str:
         kind = field.kind
-        by_kind: dict[str, tuple[str | None, ...]] = {
-            "city": pools.CITIES,
-            "state": _STATES,
-            "country": pools.COUNTRIES,
-            "street": pools.STREETS,
-            "title": pools.TITLES,
-            "department": _DEPARTMENTS,
-            "paragraph": _PARAGRAPHS,
-            "phrase": _PHRASES,
-        }
-        if kind == "first_name":
-            return pick(mix(self.seed, module.code, index, 11), pools.FIRST)
-        if kind == "last_name":
-            return pick(mix(self.seed, module.code, index, 12), pools.LAST)
-        if kind in ("company", "deal", "visit", "tier"):
-            base = pick(h, pools.COMPANIES)
-            label = {"company": "", "deal": "Deal – ", "visit": "Visit ", "tier": "Tier "}[kind]
-            return f"{label}{base} #{index + 1}"
-        if kind in by_kind:
-            return pick(h, by_kind[kind]) or pick(h, pools.CITIES) or ""
-        if kind == "zip":
-            return pick(h, ("{:05d}", "SW1A {}AA", "H3Z {:03d}", "{:02d}-950")).format(below(h, 99))
+        if kind in ("first_name", "last_name"):
+            names, salt = (pools.FIRST, 11) if kind == "first_name" else (pools.LAST, 12)
+            return pick(mix(self.seed, module.code, index, salt), names)
+        if kind in _NAME_LABELS:
+            return f"{_NAME_LABELS[kind]}{pick(h, pools.COMPANIES)} #{index + 1}"
+        if kind in _TEXT_POOLS:
+            return pick(h, _TEXT_POOLS[kind]) or pick(h, pools.CITIES) or ""
         if kind == "external_id":
             return f"EXT-{module.code:02d}-{index + 1:08d}"
-        if kind in ("handle", "ticker"):
-            return f"{pick(h, ('zoe', 'jose', 'bjorn', 'ngozi'))}_{below(h, 10_000)}"
-        if field.data_type == "phone":
-            return f"+1 (555) 0{below(h, 100):02d}-{below(h >> 9, 10_000):04d}"
-        if field.data_type == "website":
-            return f"https://www.{_ascii(pick(h, pools.COMPANIES))}.example/{below(h, 100)}"
-        if field.data_type == "email":
-            return f"{_ascii(pick(h, pools.FIRST))}.{below(h, 10**6)}@{pick(h >> 5, pools.DOMAINS)}"
-        if field.data_type == "textarea":
-            return pick(h, _PARAGRAPHS)
-        return f"{pick(h, _WORDS)} {pick(h >> 17, _WORDS)} {below(h, 1000)}"
+        text = _TEXT_KINDS.get(kind) or _TEXT_TYPES.get(field.data_type, _words)
+        return text(h)
 
     def _date(self, field: Field, h: int) -> str:
         if field.kind == "birthday":
@@ -368,6 +341,81 @@ class Generator:
 
 
 _NOT_SPECIAL = object()
+#: The values of special kinds of field (see :meth:`Generator._special`).
+_SPECIAL_KINDS: dict[str, Callable[[Generator, Module, int, Field, int], Any]] = {
+    "created": Generator._stamp,
+    "modified": Generator._stamp,
+    "activity": Generator._stamp,
+    "creator": Generator._owner,
+    "modifier": Generator._owner,
+    "converted": Generator._conversion,
+    "converted_at": Generator._conversion,
+    "converted_to": Generator._conversion,
+    "full_name": Generator._full_name,
+    "email": Generator._person_email,
+    "email2": Generator._person_email,
+    "autonumber": lambda _gen, _module, index, _field, _h: f"SV-{index + 1:06d}",
+    "available": lambda *_: "Available",
+    "tags": Generator._tags,
+}
+
+
+def _decimal(_field: Field, h: int) -> float:
+    return below(h, 10_000_000) / 100
+
+
+#: Values that follow from the field and the hash alone, by data type.
+_PLAIN_VALUES: dict[str, Callable[[Field, int], Any]] = {
+    "picklist": lambda field, h: pick(h, field.picklist),
+    "multiselectpicklist": lambda field, h: [
+        value for bit, value in enumerate(field.picklist) if h >> (bit + 3) & 1
+    ],
+    "integer": lambda field, h: 1 + below(h, 20) if field.kind == "quantity" else below(h, 250_000),
+    "bigint": lambda _, h: str(below(h, 10**17)).zfill(15 + below(h >> 7, 4)),
+    "double": _decimal,
+    "currency": _decimal,
+    "percent": lambda _, h: below(h, 10_001) / 100,
+    "boolean": lambda _, h: bool(h & 1),
+}
+#: Text fields of these kinds are the name of a company, labelled, numbered by record.
+_NAME_LABELS = {"company": "", "deal": "Deal – ", "visit": "Visit ", "tier": "Tier "}
+#: Text fields of these kinds are drawn from a pool (a None drawn: a city instead).
+_TEXT_POOLS: dict[str, tuple[str | None, ...]] = {
+    "city": pools.CITIES,
+    "state": _STATES,
+    "country": pools.COUNTRIES,
+    "street": pools.STREETS,
+    "title": pools.TITLES,
+    "department": _DEPARTMENTS,
+    "paragraph": _PARAGRAPHS,
+    "phrase": _PHRASES,
+}
+
+
+def _handle(h: int) -> str:
+    return f"{pick(h, ('zoe', 'jose', 'bjorn', 'ngozi'))}_{below(h, 10_000)}"
+
+
+def _words(h: int) -> str:
+    return f"{pick(h, _WORDS)} {pick(h >> 17, _WORDS)} {below(h, 1000)}"
+
+
+#: Text that follows from the hash alone, by kind, then by data type (else :func:`_words`).
+_TEXT_KINDS: dict[str, Callable[[int], str]] = {
+    "zip": lambda h: pick(h, ("{:05d}", "SW1A {}AA", "H3Z {:03d}", "{:02d}-950")).format(
+        below(h, 99)
+    ),
+    "handle": _handle,
+    "ticker": _handle,
+}
+_TEXT_TYPES: dict[str, Callable[[int], str]] = {
+    "phone": lambda h: f"+1 (555) 0{below(h, 100):02d}-{below(h >> 9, 10_000):04d}",
+    "website": lambda h: f"https://www.{_ascii(pick(h, pools.COMPANIES))}.example/{below(h, 100)}",
+    "email": lambda h: (
+        f"{_ascii(pick(h, pools.FIRST))}.{below(h, 10**6)}@{pick(h >> 5, pools.DOMAINS)}"
+    ),
+    "textarea": lambda h: pick(h, _PARAGRAPHS),
+}
 
 
 def tag(number: int) -> dict[str, Any]:

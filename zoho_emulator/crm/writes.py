@@ -5,6 +5,7 @@ Every write answers one result per input record, in input order; a bad record fa
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ from zoho_emulator.crm.store import Deletion, ModuleStore
 from zoho_emulator.errors import CrmError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from zoho_emulator.crm.org import CrmOrg
 
@@ -31,6 +32,9 @@ TRIGGERS = frozenset({"workflow", "approval", "blueprint", "pathfinder", "orches
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _TEXT_TYPES = frozenset({"text", "textarea", "email", "phone", "website", "picklist"})
 _DECIMAL_LIMITS = {"double": 10**16, "currency": 10**16, "percent": 10**5}
+_REFERENCE_TYPES = frozenset(
+    {"lookup", "multi_module_lookup", "ownerlookup", "userlookup", "layout"}
+)
 _EXPECTED = {
     "integer": "integer",
     "bigint": "bigint",
@@ -55,6 +59,76 @@ def _empty(data_type: str) -> Any:
     if data_type == "boolean":
         return False
     return [] if data_type == "multiselectpicklist" else None
+
+
+def _text(field: Field, value: Any, path: str, invalid: RecordError) -> str:
+    if not isinstance(value, str):
+        raise invalid
+    if field.length and len(value) > field.length:
+        raise RecordError(
+            "INVALID_DATA",
+            "invalid data",
+            {"maximum_length": field.length, "api_name": field.api_name, "json_path": path},
+        )
+    if field.data_type == "email" and not _EMAIL.fullmatch(value):
+        raise invalid
+    return value
+
+
+def _strings(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(value)
+    return value
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 10**9:
+        raise ValueError(value)
+    return value
+
+
+def _bigint(value: Any) -> str:
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(text, str) or not text.isdigit() or len(text) > 18:
+        raise ValueError(value)
+    return text
+
+
+def _decimal(limit: int, value: Any) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or abs(value) >= limit
+    ):
+        raise ValueError(value)
+    return float(value)
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(value)
+    return value
+
+
+def _date(value: Any) -> str:
+    if not timefmt.is_date(value):
+        raise ValueError(value)
+    return str(value)
+
+
+#: The values of plain data types as stored, or ValueError.
+_PLAIN_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "multiselectpicklist": _strings,
+    "integer": _integer,
+    "bigint": _bigint,
+    **{
+        data_type: functools.partial(_decimal, limit)
+        for data_type, limit in _DECIMAL_LIMITS.items()
+    },
+    "boolean": _boolean,
+    "date": _date,
+}
 
 
 class RecordError(Exception):
@@ -331,60 +405,24 @@ class Writer:
             },
         )
         if data_type in _TEXT_TYPES:
-            if not isinstance(value, str):
-                raise invalid
-            if field.length and len(value) > field.length:
-                raise RecordError(
-                    "INVALID_DATA",
-                    "invalid data",
-                    {"maximum_length": field.length, "api_name": field.api_name, "json_path": path},
-                )
-            if data_type == "email" and not _EMAIL.fullmatch(value):
-                raise invalid
-            return value
-        if data_type == "multiselectpicklist":
-            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-                raise invalid
-            return value
-        if data_type == "integer":
-            if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 10**9:
-                raise invalid
-            return value
-        if data_type == "bigint":
-            text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-            if not isinstance(text, str) or not text.isdigit() or len(text) > 18:
-                raise invalid
-            return text
-        if data_type in _DECIMAL_LIMITS:
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or not math.isfinite(value)
-                or abs(value) >= _DECIMAL_LIMITS[data_type]
-            ):
-                raise invalid
-            return float(value)
-        if data_type == "boolean":
-            if not isinstance(value, bool):
-                raise invalid
-            return value
-        if data_type == "date":
-            if not timefmt.is_date(value):
-                raise invalid
-            return value
-        if data_type == "datetime":
-            try:
-                instant = timefmt.parse_crm_datetime(value)
-            except ValueError:
-                raise invalid from None
-            return timefmt.crm_datetime(instant, self.org.zone)
-        if data_type in ("lookup", "multi_module_lookup", "ownerlookup", "userlookup", "layout"):
+            return _text(field, value, path, invalid)
+        if data_type in _REFERENCE_TYPES:
             return self._reference(field, value, invalid)
         if data_type == "subform":
             return self._subform(field, value, path, existing, invalid)
         if data_type == "multiselectlookup":
             return self._linked(field, value, path, existing, invalid)
-        raise invalid
+        check = self._datetime if data_type == "datetime" else _PLAIN_CHECKS.get(data_type)
+        if check is None:
+            raise invalid
+        try:
+            return check(value)
+        except ValueError:
+            raise invalid from None
+
+    def _datetime(self, value: Any) -> str:
+        """A datetime as the org shows it, in its time zone."""
+        return timefmt.crm_datetime(timefmt.parse_crm_datetime(value), self.org.zone)
 
     def _reference(self, field: Field, value: Any, invalid: RecordError) -> Any:
         if not isinstance(value, dict) or not isinstance(value.get("id"), str | int):

@@ -70,6 +70,13 @@ _WORDS: tuple[str, ...] = (
     "it's",
 )
 _WORDS += ("東京", "emoji 🚀", "back\\slash", "line\nbreak")
+#: Custom values that follow from the hash alone, by field type.
+_PLAIN_CUSTOM: dict[str, Callable[[int], str]] = {
+    "Boolean": lambda h: "true" if h & 1 else "false",
+    "Number": lambda h: str(below(h, 5_000)),
+    "Percent": lambda h: str(below(h, 10_001) / 100),
+    "Currency": lambda h: f"{below(h, 10_000_000) / 100:.2f}",
+}
 _STATES = ("CA", "TX", "Bavaria", "Île-de-France", "Ontario", "Lagos")
 _INDUSTRIES = ("Retail", "Manufacturing, heavy", "Software (SaaS)", "Logistics & Transport")
 _SENTIMENTS = ("POSITIVE", "NEUTRAL", "NEGATIVE", None)
@@ -301,19 +308,14 @@ class Seeded:
         if kind == "Multiselect":
             chosen = [value for bit, value in enumerate(field.values) if h >> (bit + 3) & 1]
             return ";".join(chosen) or None
-        if kind == "Boolean":
-            return "true" if h & 1 else "false"
         if kind == "Date":
             day = self.start_ms + below(h, 3 * 365) * DAY_MS
             return timefmt.desk_datetime(day)[:10]
         if kind == "DateTime":
             return timefmt.desk_datetime(self.start_ms + below(h, self.end_ms - self.start_ms))
-        if kind == "Number":
-            return str(below(h, 5_000))
-        if kind == "Percent":
-            return str(below(h, 10_001) / 100)
-        if kind == "Currency":
-            return f"{below(h, 10_000_000) / 100:.2f}"
+        plain = _PLAIN_CUSTOM.get(kind)
+        if plain is not None:
+            return plain(h)
         return f"{pick(h, _WORDS)} {pick(h >> 17, _WORDS)} #{index + 1}"
 
     def _agent_maker(self, module: Module, key: str, nulls: int = 0) -> Maker:

@@ -219,22 +219,20 @@ class Writer:
         """What is wrong with a value for a field, or None."""
         if value is None:
             return None
-        kind = field.type
-        if kind == "LookUp":
-            if isinstance(value, bool) or not isinstance(value, str | int):
-                return f"'{field.api_name}' must be an id"
-            if not self._exists(field.lookup or "", str(value)):
-                return f"{field.api_name} is not valid"
-            return None
+        if field.type == "LookUp":
+            return self._lookup_problem(field, value)
         if not isinstance(value, str):
             return f"'{field.api_name}' must be a string"
-        if kind in catalog.TEXT_TYPES:
-            if len(value) > field.max_length:
-                return f"'{field.api_name}' is longer than {field.max_length} characters"
-            if kind == "Email" and value and not _EMAIL.fullmatch(value):
-                return f"'{field.api_name}' is not an email address"
-            return None
+        if field.type in catalog.TEXT_TYPES:
+            return _text_problem(field, value)
         return _format_problem(field, value)
+
+    def _lookup_problem(self, field: Field, value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            return f"'{field.api_name}' must be an id"
+        if not self._exists(field.lookup or "", str(value)):
+            return f"{field.api_name} is not valid"
+        return None
 
     def _settle(
         self,
@@ -331,6 +329,14 @@ def _modifier(module: Module) -> Any:
         return directory.agent_id(directory.API_USER)
     agent = directory.agents()[directory.API_USER]
     return {key: agent[key] for key in ("id", "firstName", "lastName", "photoURL")}
+
+
+def _text_problem(field: Field, value: str) -> str | None:
+    if len(value) > field.max_length:
+        return f"'{field.api_name}' is longer than {field.max_length} characters"
+    if field.type == "Email" and value and not _EMAIL.fullmatch(value):
+        return f"'{field.api_name}' is not an email address"
+    return None
 
 
 def _format_problem(field: Field, value: str) -> str | None:
