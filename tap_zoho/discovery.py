@@ -3,7 +3,8 @@
 One stream per module Zoho lets the API read (standard and custom), named
 ``crm_<module API name in lower case>``. A module Zoho cannot serve is left out with the reason
 logged. Subforms and multi-select lookups are in the schema but not selected by default: Zoho
-returns them one record at a time, a call per record (zoho-crm-api.md §2).
+returns them one record at a time, a call per record
+(https://www.zoho.com/crm/developer/docs/api/v8/get-records.html).
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
-"""Schemas of the CRM streams Zoho gives no field metadata for: users and the org (§10).
+"""Schemas of the CRM streams Zoho gives no field metadata for: users and the org.
 
-Every key the reference documents is declared, so none is dropped; keys Zoho adds later (or a
-user's custom fields) are named in the SDK's "not found in catalog schema" warning.
+Every key Zoho documents (https://www.zoho.com/crm/developer/docs/api/v7/get-users.html,
+https://www.zoho.com/crm/developer/docs/api/v7/get-org-data.html) is declared, so none is
+dropped; keys Zoho adds later (or a user's custom fields) are named in the SDK's "not found in
+catalog schema" warning.
 """
 
 from __future__ import annotations

@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     from zoho_connector.progress import Progress
 
 MODIFIED_TIME = "Modified_Time"
-#: Errors meaning "this module cannot be listed by this user": the stream is skipped (§15).
+#: Errors meaning "this module cannot be listed by this user": the stream is skipped
+#: (https://www.zoho.com/crm/help/api/error-messages.html).
 UNREADABLE = frozenset(
     {"NO_PERMISSION", "OAUTH_SCOPE_MISMATCH", "FEATURE_NOT_ENABLED", "NOT_SUPPORTED"}
 )
@@ -362,8 +363,9 @@ class CrmModuleStream(ZohoStream):
         """Records, with the fields a list call leaves out fetched one record at a time.
 
         Zoho returns subforms and multi-select lookups only with a single record
-        (zoho-crm-api.md §2): when the catalog selects one (they are not selected by default),
-        each record costs one more call; a page's calls go ``n_concurrent`` at a time.
+        (https://www.zoho.com/crm/developer/docs/api/v8/get-records.html): when the catalog
+        selects one (they are not selected by default), each record costs one more call; a
+        page's calls go ``n_concurrent`` at a time.
         """
         details = [name for name in fields if self._detail_only(name)]
         for page in pages:

@@ -215,7 +215,8 @@ class AccessToken:
                 status=response.status_code,
                 hint=_HINTS.get(error),
             )
-        # Zoho's legacy answers give expires_in in milliseconds beside expires_in_sec (§1.2).
+        # Zoho's legacy answers give expires_in in milliseconds beside expires_in_sec
+        # (https://www.zoho.com/writer/help/api/v1/oauth-step4.html shows that form).
         seconds = float(body.get("expires_in_sec") or body.get("expires_in") or 3600)
         value = str(body["access_token"])
         renew_in = seconds - min(EXPIRY_MARGIN, seconds / 10)

@@ -1,9 +1,14 @@
 r"""Filter conditions: Zoho search criteria that also know their COQL form.
 
 ``query_condition("Last_Name", "=", "Burns, B")`` is ``["(Last_Name:equals:Burns\, B)"]``: a
-list holding one criteria condition, escaped as Zoho requires (zoho-crm-api.md §5). Each
-condition keeps its parts, so a read can run it as COQL when search's 2,000-record cap or its
-"equals means contains" rule would not do.
+list holding one criteria condition, escaped as Zoho requires. Each condition keeps its parts,
+so a read can run it as COQL when search's 2,000-record cap or its "equals means contains" rule
+would not do.
+
+Sources: Zoho's Search Records page
+(https://www.zoho.com/crm/developer/docs/api/v8/search-records.html) and its COQL pages
+(https://www.zoho.com/crm/developer/docs/api/v8/Get-Records-through-COQL-Query.html,
+https://www.zoho.com/crm/developer/docs/api/v8/COQL-Limitations.html).
 """
 
 from __future__ import annotations
@@ -45,9 +50,10 @@ _COQL_OPERATORS = {
     "less_than": "<",
     "less_equal": "<=",
 }
-#: Search takes at most ten conditions (§5).
+#: Search takes at most ten conditions (Zoho's Search Records page).
 MAX_CONDITIONS = 10
-#: COQL's ``in`` takes at most 50 values (§6); a longer list becomes ``or``-ed ``in`` groups.
+#: COQL's ``in`` takes at most 50 values (Zoho's COQL limitations); a longer list becomes
+#: ``or``-ed ``in`` groups.
 COQL_IN_VALUES = 50
 
 
@@ -70,7 +76,7 @@ class Condition(str):
         return condition
 
     def coql(self) -> str:
-        """The condition as a COQL WHERE expression (§6)."""
+        """The condition as a COQL WHERE expression."""
         literals = [coql_literal(value, self.value_format) for value in self.values]
         if self.operator == "in":
             groups = [
@@ -312,7 +318,7 @@ def format_number(value: Any) -> str:
 
 
 def _escape(value: str) -> str:
-    r"""Backslash-escape what search criteria reserve: ``\``, ``(``, ``)`` and ``,`` (§5)."""
+    r"""Backslash-escape what search criteria reserve: ``\``, ``(``, ``)`` and ``,``."""
     return value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").replace(",", "\\,")
 
 

@@ -1,8 +1,13 @@
 """Zoho's data centers: where a region's OAuth, CRM and Desk hosts live.
 
-A token from one data center is refused by every other (landscape.md §2); the accounts host,
-the CRM host and the Desk host must all belong to the account's own data center.
-Sources: zoho-crm-api.md §1.1 (accounts and CRM API domains), zoho-desk-api.md §1.2 (Desk).
+A token from one data center is refused by every other (as users of other connectors found:
+https://github.com/asciisd/zoho/issues/18); the accounts host, the CRM host and the Desk host
+must all belong to the account's own data center.
+
+Sources: https://www.zoho.com/accounts/protocol/oauth/multi-dc.html and
+https://www.zoho.com/crm/developer/docs/api/multi-dc.html (accounts and CRM API domains),
+https://desk.zoho.com/DeskAPIDocument (Desk's US and EU hosts; the others are not documented
+there: we take them from public clients).
 """
 
 from __future__ import annotations

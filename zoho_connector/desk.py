@@ -4,7 +4,8 @@ Desk writes one record a call (create ``POST``, update ``PATCH``), deletes by mo
 to the recycle bin, and has no upsert: ``integrate`` looks a record up by its sync key, then
 updates or creates it.
 
-Source: https://desk.zoho.com/DeskAPIDocument
+Sources: https://desk.zoho.com/DeskAPIDocument and Zoho's OpenAPI files of it,
+https://github.com/zoho/zohodesk-oas (``v1.0/``).
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ if TYPE_CHECKING:
 
 DEFAULT_URL = DATA_CENTERS["us"].desk_url
 DEFAULT_ACCOUNTS = DATA_CENTERS["us"].accounts_url
-#: Modules searchable by modified time, and the id key of their ``moveToTrash`` (§7).
+#: Modules searchable by modified time, and the id key of their ``moveToTrash``: Zoho documents
+#: the first three; ``entityIds`` for activities is not documented by Zoho: we assume it, as
+#: public clients (n8n's Zoho Desk node) send it.
 SEARCHABLE = {
     "tickets": "ticketIds",
     "contacts": "contactIds",
@@ -53,14 +56,16 @@ SEARCHABLE = {
 }
 #: Modules read as plain lists (small, no modified-time search).
 LISTED = ("agents", "departments")
-#: Search parameters that match a field of the same name (§3.1); others go as customFieldN.
+#: Search parameters that match a field of the same name (Desk's Search API); others go as
+#: customFieldN.
 _DIRECT_KEYS = {
     "tickets": {"id", "ticketNumber", "subject", "email", "phone", "contactId", "accountId"},
     "contacts": {"id", "firstName", "lastName", "email", "phone", "mobile"},
     "accounts": {"id", "accountName"},
 }
 _COUNT_PATHS = {"tickets": "ticketsCount"}
-#: Modules whose count costs one credit; the activities' cost 50 (§9).
+#: Modules whose count costs one credit; the activities' cost 50 (not documented by Zoho: a
+#: third-party reading of Desk's credit table, which we assume).
 CHEAP_COUNTS = frozenset({"tickets", "contacts", "accounts"})
 
 
@@ -499,7 +504,7 @@ class ZohoDesk(ZohoCRM):
         return matches[0] if matches else None
 
     def find(self, module: str, field: str, value: str) -> list[dict[str, Any]]:
-        """Records whose ``field`` equals ``value`` exactly, by Desk search (§3.1)."""
+        """Records whose ``field`` equals ``value`` exactly, by Desk search."""
         if any(char in value for char in ",*"):
             msg = (
                 f"{field} value {value!r} has a comma or *, which Desk search reads as OR/wildcard"
@@ -649,7 +654,12 @@ def _failure(error: ZohoError | ZohoInputError) -> dict[str, Any]:
 
 
 def desk_credits(method: str, url: str, params: Any, json: Any, response: requests.Response) -> int:
-    """The API credits a Desk call spent, as Desk reports them (zoho-desk-api.md §9)."""
+    """The API credits a Desk call spent, as Desk's ``X-Rate-Limit-Request-Weight-v3`` reports them.
+
+    Zoho documents API credits
+    (https://help.zoho.com/portal/en/kb/desk/developer-space/apidashboard/articles/working-with-api-credits);
+    the header's name is what public clients read, not documented by Zoho: we assume it.
+    """
     del method, url, params, json  # part of the signature every cost function has
     weight = response.headers.get("X-Rate-Limit-Request-Weight-v3")
     return int(weight) if weight and weight.isdigit() else 1

@@ -3,11 +3,16 @@
 A read by modified time is a keyset read: every page is a search of ``modifiedTimeRange`` from
 the latest modifiedTime given, sorted by modifiedTime, from offset 0, and the ids already given
 at that instant are dropped. A record changed or deleted meanwhile shifts nothing (offset
-pages skip a record for each one that moves behind them), the search's ``from`` cap (999, some
-portals 4,999: zoho-desk-api.md §3.1) is never reached, and every page costs the cheapest
-credits (§9). Only a run of more than a page of records sharing one millisecond is paged by
-offsets, and read again until a pass finds none of its records missed. Records changed during
-the read come again, later in the read. Empty answers are 204 (§2.1).
+pages skip a record for each one that moves behind them), the search's ``from`` cap (999 in
+Zoho's OpenAPI files, 4,999 on some portals by third-party readings of the docs: Zoho is not
+clear which holds) is never reached, and every page costs the cheapest credits (by third-party
+summaries of Desk's credit table: not confirmed by Zoho). Only a run of more than a page of
+records sharing one millisecond is paged by offsets, and read again until a pass finds none of
+its records missed. Records changed during the read come again, later in the read. Empty
+answers are 204.
+
+Sources: https://desk.zoho.com/DeskAPIDocument (Search, Pagination) and Zoho's OpenAPI files,
+https://github.com/zoho/zohodesk-oas (``v1.0/Search.json``).
 """
 
 from __future__ import annotations
@@ -211,14 +216,21 @@ def search_matches(
 
 
 def _refuses_from(error: ZohoError) -> bool:
-    """Desk's 422 for a ``from`` beyond the portal's search cap (§10.2)."""
+    """Desk's 422 for a ``from`` beyond the portal's search cap.
+
+    The message is that of Zoho's OpenAPI example; the exact trigger is not documented by Zoho:
+    we assume this one.
+    """
     return error.status == 422 and "'from'" in error.message
 
 
 def list_pages(
     call: Call, path: str, params: Mapping[str, Any] | None = None, limit: int = LIST_LIMIT
 ) -> Iterator[list[dict[str, Any]]]:
-    """Pages of a plain list (``from`` counts from 1, §2.2) until a short page or a 204."""
+    """Pages of a plain list until a short page or a 204.
+
+    ``from`` counts from 1: Zoho's docs disagree on its base per endpoint, and we assume 1.
+    """
     first = 1
     while True:
         rows = _rows(call("GET", path, params={**(params or {}), "from": first, "limit": limit}))

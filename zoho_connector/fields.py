@@ -72,7 +72,8 @@ _BY_JSON_TYPE = {
     "jsonobject": LOOKUP,
     "jsonarray": OBJECT_ARRAY,
 }
-#: Types whose values only a single-record GET returns (§2).
+#: Types whose values only a single-record GET returns
+#: (https://www.zoho.com/crm/developer/docs/api/v8/get-records.html).
 DETAIL_ONLY = frozenset({"subform", "multiselectlookup", "multiuserlookup"})
 #: Fields Zoho sets itself, whatever their metadata says.
 SYSTEM_FIELDS = frozenset(
@@ -89,7 +90,7 @@ def kind(field: Mapping[str, Any]) -> str:
         if return_type:
             return _BY_DATA_TYPE.get(str(return_type), TEXT)
     if field.get("json_type") == "jsonarray" and data_type == "text":
-        return OBJECT_ARRAY  # Tag: a text field holding objects (§4.2)
+        return OBJECT_ARRAY  # Tag: a text field holding objects (Zoho's field metadata)
     found = _BY_DATA_TYPE.get(data_type)
     if found is not None:
         return found
@@ -159,7 +160,10 @@ def name_path(field: Mapping[str, Any]) -> str | None:
 
 
 def is_tag(field: Mapping[str, Any]) -> bool:
-    """Whether a field is the record's tags: text holding objects (zoho-crm-api.md §3.2)."""
+    """Whether a field is the record's tags: text holding objects.
+
+    As in the records of https://www.zoho.com/crm/developer/docs/api/v8/get-records.html.
+    """
     return field.get("data_type") == "text" and field.get("json_type") == "jsonarray"
 
 

@@ -1,8 +1,10 @@
 """Zoho's date and datetime formats, read and written in one place for the tap and the target.
 
 CRM sends ``2024-05-10T01:10:47-07:00`` (the user's offset, whole seconds) and takes the same
-form back (zoho-crm-api.md §0, §3.1); Desk sends UTC with milliseconds and ``Z``
-(zoho-desk-api.md §3.2). Readers accept any ISO 8601 offset, ``Z`` included.
+form back (https://www.zoho.com/crm/developer/docs/api/v8/get-records.html,
+https://www.zoho.com/crm/developer/docs/api/v8/insert-records.html); Desk sends UTC with
+milliseconds and ``Z`` (https://desk.zoho.com/DeskAPIDocument). Readers accept any ISO 8601
+offset, ``Z`` included.
 """
 
 from __future__ import annotations

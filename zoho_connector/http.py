@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger("zoho_connector")
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-#: Error codes meaning "this access token is no good" (CRM §15, Desk §1.3).
+#: Error codes meaning "this access token is no good": CRM's INVALID_TOKEN
+#: (https://www.zoho.com/crm/help/api/error-messages.html), and Desk's INVALID_OAUTH, which Zoho
+#: does not document: we assume it, as public Desk clients (Tapdata's) refresh on it.
 INVALID_TOKEN_CODES = frozenset({"INVALID_TOKEN", "INVALID_OAUTH"})
 #: Fresh access tokens one call may ask for when Zoho calls its token invalid: other
 #: processes' refreshes can evict a token (Zoho keeps fifteen alive), a wrong host never heals.
@@ -462,8 +464,10 @@ def _path(url: str) -> str:
 def raise_for_error(response: requests.Response) -> None:
     """Turn a Zoho error answer into an exception carrying Zoho's code, message and details.
 
-    CRM bodies carry ``code``/``message``/``details`` (§15); Desk bodies ``errorCode``/
-    ``message``/``errors`` (Desk §8); token-level failures are :class:`ZohoAuthError`.
+    CRM bodies carry ``code``/``message``/``details``
+    (https://www.zoho.com/crm/help/api/error-messages.html); Desk bodies ``errorCode``/
+    ``message``/``errors`` (the Errors section of https://desk.zoho.com/DeskAPIDocument);
+    token-level failures are :class:`ZohoAuthError`.
 
     Raises:
         ZohoAuthError: 401, or an OAuth scope/organization error.

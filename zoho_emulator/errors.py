@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse
 
 
 class CrmError(Exception):
-    """A CRM request-level error (zoho-crm-api.md §15).
+    """A CRM request-level error (https://www.zoho.com/crm/help/api/error-messages.html).
 
     Args:
         status: HTTP status.
@@ -40,7 +40,7 @@ class CrmError(Exception):
 
 
 class DeskError(Exception):
-    """A Desk error (zoho-desk-api.md §8).
+    """A Desk error (the Errors section of https://desk.zoho.com/DeskAPIDocument).
 
     Args:
         status: HTTP status.

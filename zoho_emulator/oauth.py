@@ -1,4 +1,8 @@
-"""Zoho Accounts: the refresh-token grant, access-token checks and scopes (zoho-crm-api.md §1)."""
+"""Zoho Accounts: the refresh-token grant, access-token checks and scopes.
+
+Sources: https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html and
+https://www.zoho.com/crm/developer/docs/api/v8/token-validity.html.
+"""
 
 from __future__ import annotations
 
@@ -101,8 +105,8 @@ class TokenAuthority:
     def grant(self, params: dict[str, str], api_domain: str) -> tuple[int, dict[str, object]]:
         """Answer a token request.
 
-        Failures carry an ``error`` key; Zoho's status for them varies, 400 is today's
-        (zoho-crm-api.md §1.2).
+        Failures carry an ``error`` key; Zoho's status for them varies, and which one it sends
+        today is not documented by Zoho: we assume 400, as recent third-party clients see.
 
         Args:
             params: The request's form and query parameters.

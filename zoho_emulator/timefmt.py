@@ -1,8 +1,8 @@
 """Zoho's wire formats for dates and datetimes, as the emulator writes and parses them.
 
 CRM: ``2024-05-10T01:10:47-07:00`` in the org's time zone, no fractional seconds
-(zoho-crm-api.md §0). Desk: UTC with milliseconds and ``Z``, ``2024-03-05T09:12:44.000Z``
-(zoho-desk-api.md §3.2).
+(https://www.zoho.com/crm/developer/docs/api/v8/get-records.html). Desk: UTC with milliseconds
+and ``Z``, ``2024-03-05T09:12:44.000Z`` (https://desk.zoho.com/DeskAPIDocument).
 """
 
 from __future__ import annotations

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 CRM_PREFIX = "/crm/"
 DESK_PREFIX = "/api/v1/"
-#: Seconds until the daily credits come back, told in Desk's Retry-After (§9).
+#: Seconds until the daily credits come back, told in Desk's Retry-After (not documented by
+#: Zoho: public clients report the header; we assume the value).
 _CREDITS_RETRY_AFTER = 3600
 
 
@@ -267,5 +268,10 @@ async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
 
 
 def credits_for_records(count: int, per_credit: int) -> int:
-    """Credits of a write of ``count`` records at ``per_credit`` records a credit (§14.1)."""
+    """Credits of a write of ``count`` records at ``per_credit`` records a credit.
+
+    CRM's rate (10 records a credit) is that of third-party summaries of
+    https://www.zoho.com/crm/developer/docs/api/v8/api-limits.html; Desk's is not documented by
+    Zoho, and we assume a third-party reading of its credit table.
+    """
     return max(1, math.ceil(count / per_credit))

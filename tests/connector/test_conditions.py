@@ -496,7 +496,8 @@ def test_row_results_carry_zoho_code_message_and_details() -> None:
     )
     ok = RowResult.from_zoho({"code": "SUCCESS", "details": {"id": "5"}, "status": "success"})
     assert ok == RowResult(True, 'SUCCESS {"id": "5"}', "SUCCESS", {"id": "5"})
-    # An upsert's answer says what it did (zoho-crm-api.md §8.1).
+    # An upsert's answer says what it did
+    # (https://www.zoho.com/crm/developer/docs/api/v8/upsert-records.html).
     upserted = {"code": "SUCCESS", "action": "insert", "details": {}, "status": "success"}
     assert RowResult.from_zoho(upserted).action == "insert"
     failed = RowResult.failed(ZohoError("X", "y", {"field": "f"}))

@@ -1,4 +1,8 @@
-"""Bulk Read (zoho-crm-api.md §12) as the emulator serves it: jobs, their CSV, limits, errors."""
+"""Bulk Read as the emulator serves it: jobs, their CSV, limits, errors.
+
+As https://www.zoho.com/crm/developer/docs/api/v8/bulk-read/create-job.html and the pages it
+links describe them.
+"""
 
 from __future__ import annotations
 

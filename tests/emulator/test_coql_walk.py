@@ -1,4 +1,4 @@
-"""COQL's ordered walk against its full scan: the same matches, in the same order (§6).
+"""COQL's ordered walk against its full scan: the same matches, in the same order.
 
 Keyset and probe queries (ordered by id, Created_Time or Modified_Time ascending) are walked
 in that order from the WHERE clause's low bound; every other query scans and sorts. The unit

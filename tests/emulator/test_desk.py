@@ -530,7 +530,7 @@ def test_other_searches(server: Desk) -> None:
 
 
 def test_counts(server: Desk) -> None:
-    assert server.get("ticketsCount").json() == {"count": str(RECORDS)}  # a string (§5)
+    assert server.get("ticketsCount").json() == {"count": str(RECORDS)}  # a string
     closed = len(server.everything("tickets", status="Closed"))
     assert server.get("ticketsCount", status="Closed").json() == {"count": str(closed)}
     assert server.get("contacts/count").json() == {"count": RECORDS}

@@ -106,7 +106,7 @@ def coql_error(text: str) -> CrmError:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        # text: equals behaves like a case-insensitive "contains" (§5)
+        # text: equals behaves like a case-insensitive "contains" (Zoho's Search Records page)
         ("(Name:equals:ACME\\, INC.)", True),
         ("(Name:equals:Visit Acme\\, Inc. #7)", True),
         ("(Name:equals:Globex)", False),
@@ -127,7 +127,7 @@ def coql_error(text: str) -> CrmError:
         ("(Summary:equals:second line \\(in)", True),
         ("(Summary:starts_with:first line\\, with)", True),
         ("(Summary:not_equal:third)", True),
-        # picklist and autonumber: equals is exact (§5 note: not for picklists)
+        # picklist and autonumber: equals is exact (Search Records' "contains" is for text)
         ("(Status:equals:in progress)", True),
         ("(Status:equals:Progress)", False),
         ("(Status:not_equal:Done)", True),

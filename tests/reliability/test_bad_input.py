@@ -184,7 +184,8 @@ LINES = {
         'data {"api_name": "Loyalty_Points", "expected_data_type": "integer", ',
         at_write=True,
     ),
-    # Zoho refuses a value longer than its field (zoho-crm-api.md §8: maximum_length).
+    # Zoho refuses a value longer than its field (maximum_length, in the errors of
+    # https://www.zoho.com/crm/developer/docs/api/v8/insert-records.html).
     "10mb-value": BadLine(
         culprit(last="x" * TEN_MB),
         f", stream people, record Email {CULPRIT}, field Last_Name: INVALID_DATA: invalid data "

@@ -51,7 +51,8 @@ __all__ = [
     "served",
 ]
 
-#: Bulk Read serves no Notes, Attachments or Emails (zoho-crm-api.md §12.1).
+#: Bulk Read serves no Notes, Attachments or Emails
+#: (https://www.zoho.com/crm/developer/docs/api/bulk-read/limitations.html).
 NO_BULK_MODULES = frozenset({"Notes", "Attachments", "Emails"})
 #: The most fields one Bulk Read job exports (as CData and AWS Glue document it).
 MAX_BULK_COLUMNS = 200

@@ -1,7 +1,9 @@
 """Reading with Bulk Read: a module exported in jobs of up to 200,000 records, as zipped CSV.
 
-A job costs 50 credits whatever its size, against 3 for each 2,000 records of COQL
-(zoho-crm-api.md §12, §14.1): for large modules it is Zoho's cheapest read.
+A job costs 50 credits whatever its size, against 3 for each 2,000 records of COQL (as
+third-party summaries of https://www.zoho.com/crm/developer/docs/api/v8/api-limits.html give
+them): for large modules it is Zoho's cheapest read
+(https://www.zoho.com/crm/developer/docs/api/v8/bulk-read/create-job.html).
 
 Zoho's next page of a job (``page``, or a job's ``next_page_token``) is an offset into the
 module's records, which a delete between two jobs would shift. So a module of more than
@@ -46,7 +48,8 @@ _log = logging.getLogger("zoho_connector")
 
 #: Records per job: under Zoho's 200,000, with room for records added while we plan.
 WINDOW = 190_000
-#: COQL's OFFSET plus LIMIT reaches 100,000 records at most (zoho-crm-api.md §6).
+#: COQL's OFFSET plus LIMIT reaches 100,000 records at most
+#: (https://www.zoho.com/crm/developer/docs/api/v8/COQL-Limitations.html).
 MAX_OFFSET = 100_000
 JOB_ROWS = 200_000
 #: Seconds between two status checks of a job (a credit each): growing, then every 10 s,

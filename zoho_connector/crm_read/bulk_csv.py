@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 #: Values (records times columns) a page holds at most, and the most records it holds.
 PAGE_VALUES = 200_000
 BATCH_ROWS = 2000
-#: Rich text holds up to 50,000 characters (zoho-crm-api.md §4.2): more than csv's default.
+#: Rich text holds up to 50,000 characters
+#: (https://www.zoho.com/crm/developer/docs/api/v8/field-meta.html): more than csv's default.
 _LONGEST_CELL = 1 << 20
 
 

@@ -2,7 +2,8 @@
 
 A read goes in blocks keyed on (order field, id): each block starts after the last record of
 the one before, so no query passes COQL's 100,000-record OFFSET cap and records tied on the
-order field are never split (zoho-crm-api.md §6). Within a block, pages are fetched at
+order field are never split (https://www.zoho.com/crm/developer/docs/api/v8/COQL-Limitations.html
+gives the cap). Within a block, pages are fetched at
 offsets, ``n_concurrent`` at a time, each starting on the last record of the page before:
 
 - if that first record is the previous page's last, nothing moved in between;
@@ -39,7 +40,8 @@ if TYPE_CHECKING:
 LIMIT = 2000
 MAX_ROWS = 100_000
 MAX_COLUMNS = 50
-#: Credits of a COQL call of LIMIT 2,000 (zoho-crm-api.md §6).
+#: Credits of a COQL call of LIMIT 2,000 (Zoho's COQL overview,
+#: https://www.zoho.com/developer/docs/vertical-solutions/api/v4/COQL-Overview.html).
 CALL_CREDITS = 3
 #: Values (records times columns) fetched ahead of the reader at most: memory stays flat, a
 #: wide module has fewer pages in flight than a narrow one.

@@ -18,7 +18,8 @@ SORT_FIELDS = ("id", "Modified_Time", "Created_Time")
 MODIFIED_TIME = "Modified_Time"
 
 #: Zoho's answers meaning "not this way" (no scope for COQL or Bulk Read, an edition without
-#: them, a module they do not serve): the next way is tried (zoho-crm-api.md §15).
+#: them, a module they do not serve): the next way is tried
+#: (https://www.zoho.com/crm/help/api/error-messages.html).
 REFUSED = frozenset(
     {
         "OAUTH_SCOPE_MISMATCH",

@@ -1,8 +1,10 @@
 """Reading with Get Records (``GET /{module}``), where COQL and Bulk Read cannot serve.
 
 Page tokens (and page numbers) continue at an offset into the sorted records: a record
-updated or deleted while a client pages moves the rest by one, and one record is skipped
-(zoho-crm-api.md §2). So no read here follows them while COQL can help:
+updated or deleted while a client pages moves the rest by one, and one record is skipped (not
+documented by Zoho: https://www.zoho.com/crm/developer/docs/api/v8/get-records.html describes
+page tokens, not how writes move them; we assume offsets). So no read here follows them while
+COQL can help:
 
 - Ordered by Modified_Time, each call is the first page of the records modified after the
   last one read (``If-Modified-Since``), asking again for that last second and leaving out

@@ -1,6 +1,8 @@
 """Values as Get Records returns them, from the ids that COQL and Bulk Read return instead.
 
-COQL returns a lookup as ``{"id"}`` and Bulk Read as a bare id (zoho-crm-api.md §6, §12.3).
+COQL returns a lookup as ``{"id"}``
+(https://www.zoho.com/crm/developer/docs/api/v8/Get-Records-through-COQL-Query.html) and Bulk
+Read as a bare id (not documented by Zoho, whose CSV cells' form we assume).
 A reader asks for each module lookup's name in a dotted column (``Account_Name.Account_Name``)
 and completes owners, user lookups, layouts and tags from the org's own lists, each fetched
 once per client when first needed: never a call per record.

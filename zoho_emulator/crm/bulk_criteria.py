@@ -1,4 +1,7 @@
-"""Bulk Read columns and criteria (zoho-crm-api.md §12.1), evaluated per record like COQL.
+"""Bulk Read columns and criteria, evaluated per record like COQL.
+
+Source: https://www.zoho.com/crm/developer/docs/api/v8/bulk-read/create-job.html (its criteria
+table).
 
 A Bulk Read names its columns as ``fields`` entries: a field of the module, or
 ``lookup.field`` for a field of a lookup's target (``Account_Name.Account_Name``,
@@ -27,7 +30,7 @@ if TYPE_CHECKING:
 
 #: UNCONFIRMED: Zoho documents no cap; COQL's 25 criteria.
 MAX_CRITERIA = 25
-#: Text values are at most 255 characters (§12.1).
+#: Text values are at most 255 characters (the create-job page).
 MAX_TEXT = 255
 EMPTY = "${EMPTY}"
 
@@ -44,9 +47,11 @@ _TEXT_OPS = frozenset({"equal", "not_equal", "in", "not_in"}) | {
     "ends_with",
 }
 _DATE_OPS = _NUMBER_OPS | {"between", "not_between"}
-#: Text types of §12.1's table. UNCONFIRMED: textarea is not listed there, so it takes none.
+#: Text types of the create-job page's table. Textarea is not listed there: not documented by
+#: Zoho, we assume it takes none.
 _TEXT_TYPES = ("text", "email", "phone", "website", "autonumber", "picklist", "multiselectpicklist")
-#: Comparators per value type, as §12.1 lists them; Tag, subforms and textarea take none.
+#: Comparators per value type, as the create-job page lists them; Tag, subforms and textarea
+#: take none.
 _COMPARATORS: dict[str, frozenset[str]] = {
     **dict.fromkeys(compare.NUMBER_TYPES, _NUMBER_OPS),
     **dict.fromkeys(_TEXT_TYPES, _TEXT_OPS),
@@ -217,7 +222,8 @@ def _literal(kind: str, value: Any) -> Any:
             raise ValueError(value)
         return compare.parse_literal(kind, str(value))
     if kind == "datetime":
-        # §12.1: ISO 8601 with an offset and no milliseconds, stricter than search's.
+        # The create-job page: ISO 8601 with an offset and no milliseconds, stricter than
+        # search's.
         return timefmt.parse_crm_datetime(_text(value))
     return compare.parse_literal(kind, _text(value))
 

@@ -1,4 +1,8 @@
-"""Bulk Read jobs (zoho-crm-api.md §12): the queue, the export worker and the result files.
+"""Bulk Read jobs: the queue, the export worker and the result files.
+
+Sources: https://www.zoho.com/crm/developer/docs/api/v8/bulk-read/job-details.html,
+https://www.zoho.com/crm/developer/docs/api/v8/bulk-read/download-result.html and
+https://www.zoho.com/crm/developer/docs/api/bulk-read/limitations.html.
 
 Jobs run one at a time in a background task on the server's event loop (the module stores are
 not thread-safe). An export scans the module in a fixed order, streams CSV rows into a ZIP on
@@ -44,7 +48,8 @@ ADDED, QUEUED, IN_PROGRESS, COMPLETED, FAILURE = (
     "FAILURE",
 )
 DOWNLOADS_PER_MINUTE = 10
-#: UNCONFIRMED: results kept a day, as Zoho Creator's analogous API keeps them (§12.3).
+#: Results kept a day: not documented by Zoho CRM; we assume it, as Zoho Creator's analogous
+#: API keeps them.
 RESULT_LIFETIME = 86_400
 #: How long an export runs before letting other calls in.
 _SLICE_SECONDS = 0.02
@@ -117,7 +122,7 @@ class Job:
         return self.outcome
 
     def details(self) -> dict[str, Any]:
-        """The job as ``GET /read/{job_id}`` shows it (§12.2)."""
+        """The job as ``GET /read/{job_id}`` shows it."""
         state = self.state
         body: dict[str, Any] = {
             "id": self.id,
@@ -183,7 +188,7 @@ class BulkReads:
         self._queue.put_nowait(job)
 
     def take_download(self) -> bool:
-        """Count a download, unless 10 were counted in the last minute (§12.3)."""
+        """Count a download, unless 10 were counted in the last minute."""
         now = time.monotonic()
         while self._download_times and self._download_times[0] <= now - 60:
             self._download_times.popleft()
@@ -309,7 +314,7 @@ def _cell(column: coql.Column, resolve: coql.Resolver) -> Callable[[coql.Getter]
 
 
 def cell_text(value: Any) -> str:
-    """A wire value as a CSV cell (§12.3 leaves these UNCONFIRMED; the README lists them).
+    """A wire value as a CSV cell (not documented by Zoho: we assume these; the README lists them).
 
     Datetimes, dates and bigint digits as Get Records sends them; booleans ``true``/``false``;
     numbers as Python writes them; lookups, owners and Layout as their id; multi-select options

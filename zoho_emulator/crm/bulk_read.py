@@ -1,4 +1,9 @@
-"""Bulk Read handlers (zoho-crm-api.md §12): create a job, read its details, download its result.
+"""Bulk Read handlers: create a job, read its details, download its result.
+
+Sources: https://www.zoho.com/crm/developer/docs/api/v8/bulk-read/create-job.html,
+https://www.zoho.com/crm/developer/docs/api/v8/bulk-read/job-details.html,
+https://www.zoho.com/crm/developer/docs/api/v8/bulk-read/download-result.html and
+https://www.zoho.com/crm/developer/docs/api/bulk-read/limitations.html.
 
 The jobs themselves, their order of records and their CSV live in :mod:`.bulk_jobs`; columns
 and criteria in :mod:`.bulk_criteria`.
@@ -27,16 +32,17 @@ if TYPE_CHECKING:
     from zoho_emulator.emulator import Emulator
 
 SCOPE = "ZohoCRM.bulk.READ"
-#: §14.1: creating a Bulk Read job costs 50 credits.
+#: Creating a Bulk Read job costs 50 credits (third-party summaries of
+#: https://www.zoho.com/crm/developer/docs/api/v8/api-limits.html).
 CREATE_CREDITS = 50
 #: UNCONFIRMED: AWS Glue documents Zoho exporting every field beyond 200; we refuse instead.
 MAX_FIELDS = 200
-#: Modules §12.1 says Bulk Read does not export (the emulator has none of them).
+#: Modules Zoho says Bulk Read does not export (the emulator has none of them).
 _UNSUPPORTED_MODULES = frozenset({"notes", "attachments", "emails"})
 
 
 async def create_read_job(request: Request) -> Response:
-    """``POST /crm/bulk/{version}/read`` (§12.1): queue an export, 201 with the job id."""
+    """``POST /crm/bulk/{version}/read``: queue an export, 201 with the job id."""
     emulator = call(request, SCOPE)
     media_type = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
     if media_type != "application/json":
@@ -95,7 +101,7 @@ async def create_read_job(request: Request) -> Response:
 
 
 async def read_job_details(request: Request) -> Response:
-    """``GET /crm/bulk/{version}/read/{job_id}`` (§12.2)."""
+    """``GET /crm/bulk/{version}/read/{job_id}``."""
     emulator = call(request, SCOPE)
     job = _job(emulator, request)
     emulator.traffic.charge(request, 1)  # UNCONFIRMED: the default cost of a call
@@ -103,7 +109,7 @@ async def read_job_details(request: Request) -> Response:
 
 
 async def download_read_result(request: Request) -> Response:
-    """``GET /crm/bulk/{version}/read/{job_id}/result`` (§12.3): the ZIP of the CSV."""
+    """``GET /crm/bulk/{version}/read/{job_id}/result``: the ZIP of the CSV."""
     emulator = call(request, SCOPE)
     bulk = emulator.bulk_reads
     if not bulk.take_download():
@@ -143,7 +149,7 @@ def _not_found(job_id: str) -> CrmError:
 
 
 def _module(value: Any) -> Module:
-    """The module a query's ``module`` names (§12.1: mandatory)."""
+    """The module a query's ``module`` names (mandatory, says the create-job page)."""
     name = value.get("api_name") if isinstance(value, dict) else None
     if not isinstance(name, str) or not name:
         raise _missing("module")

@@ -1,6 +1,8 @@
 """The emulated CRM org's modules and fields, and their metadata as Zoho publishes it.
 
-Field shapes follow zoho-crm-api.md §4.2 (settings/fields) and §3.1 (values by data type).
+Field shapes follow https://www.zoho.com/crm/developer/docs/api/v8/field-meta.html
+(settings/fields) and the sample attributes of
+https://www.zoho.com/crm/developer/docs/api/v8/insert-records.html (values by data type).
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ _JSON_TYPES = {
     "subform": "jsonarray",
     "multiselectlookup": "jsonarray",
 }
-#: Types whose values only a single-record GET returns (zoho-crm-api.md §2).
+#: Types whose values only a single-record GET returns
+#: (https://www.zoho.com/crm/developer/docs/api/v8/get-records.html).
 DETAIL_ONLY_TYPES = frozenset({"subform", "multiselectlookup"})
 #: Types Zoho computes; writes to them are ignored.
 COMPUTED_TYPES = frozenset({"formula", "autonumber"})
@@ -382,7 +385,7 @@ _DEALS = Module(
 
 
 def _visit_fields() -> tuple[Field, ...]:
-    """The custom module: more than 120 fields, every data type of zoho-crm-api.md §3.1."""
+    """The custom module: more than 120 fields, every data type Zoho's record pages list."""
     named = (
         _text("Name", "visit", 120, mandatory=True),
         Field("Visit_Number", "autonumber", kind="autonumber"),

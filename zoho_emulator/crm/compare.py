@@ -1,6 +1,10 @@
-"""Typed values for the CRM query languages: search criteria (§5) and COQL (§6).
+"""Typed values for the CRM query languages: search criteria and COQL.
 
-Both languages compare the wire values a record holds (zoho-crm-api.md §3.1) with literals typed
+Sources: https://www.zoho.com/crm/developer/docs/api/v8/search-records.html and
+https://www.zoho.com/crm/developer/docs/api/v8/Get-Records-through-COQL-Query.html.
+
+Both languages compare the wire values a record holds (by data type, as the sample attributes of
+https://www.zoho.com/crm/developer/docs/api/v8/insert-records.html give them) with literals typed
 by the field: numbers numerically (bigint digit strings too), datetimes as instants, dates as
 ``YYYY-MM-DD`` strings, text case-insensitively, lookups by id, multi-select picklists as sets of
 options. Everything here is built once per query; the returned callables run once per record.

@@ -1,4 +1,7 @@
-"""Zoho CRM COQL (zoho-crm-api.md §6): a ``select_query`` parsed once, evaluated per record.
+"""Zoho CRM COQL: a ``select_query`` parsed once, evaluated per record.
+
+Sources: https://www.zoho.com/crm/developer/docs/api/v8/Get-Records-through-COQL-Query.html and
+https://www.zoho.com/crm/developer/docs/api/v8/COQL-Limitations.html.
 
 How the route layer runs a :class:`CoqlQuery` from :func:`parse_coql`:
 
@@ -100,7 +103,7 @@ _NULL_OPS = frozenset({"is null", "is not null"})
 _MEMBER_OPS = frozenset({"in", "not in"})
 _CHOICE_OPS = frozenset({"=", "!="}) | _MEMBER_OPS | _NULL_OPS
 #: WHERE comparators per value type. Textarea, Tag, subforms and multi-select lookups have none
-#: (§6 and Zoho's COQL limitations: multi-line fields are not allowed in criteria).
+#: (Zoho's COQL pages: multi-line fields are not allowed in criteria).
 _OPERATORS: dict[str, frozenset[str]] = {
     **dict.fromkeys(compare.ORDERED_TYPES, _ORDERED_OPS | _MEMBER_OPS | _NULL_OPS),
     **dict.fromkeys(
@@ -172,7 +175,11 @@ class CoqlQuery:
 
     @property
     def credits(self) -> int:
-        """API credits by LIMIT band (§6): 1-200 → 1, 201-1,000 → 2, 1,001-2,000 → 3."""
+        """API credits by LIMIT band: 1-200 → 1, 201-1,000 → 2, 1,001-2,000 → 3.
+
+        As Zoho's COQL overview gives them
+        (https://www.zoho.com/developer/docs/vertical-solutions/api/v4/COQL-Overview.html).
+        """
         return 1 if self.limit <= 200 else 2 if self.limit <= 1000 else 3
 
 
@@ -350,7 +357,7 @@ class _Parser:
     def _condition(self, module: Module) -> _Clause:
         """One parenthesis level: a criterion, or two joined by ``and``/``or``.
 
-        A third connective at the same level is then an unexpected token: §6 wants more than
+        A third connective at the same level is then an unexpected token: Zoho wants more than
         two criteria grouped in pairs, ``((A and B) and C)``.
         """
         first = self._term(module)
@@ -717,7 +724,7 @@ def _string(token: _Token) -> str:
 
 
 def _like(token: _Token, *, negated: bool) -> compare.Test:
-    """``like '%x%'``, ``'x%'`` or ``'%x'``; ``not like`` only ``'%x%'`` (§6)."""
+    """``like '%x%'``, ``'x%'`` or ``'%x'``; ``not like`` only ``'%x%'``."""
     pattern = _string(token).casefold()
     inner = pattern.strip("%")
     if not inner or "%" in inner or pattern == inner:

@@ -1,4 +1,4 @@
-"""Running a parsed COQL query (§6) over a module's records: its matches in ORDER BY order.
+"""Running a parsed COQL query over a module's records: its matches in ORDER BY order.
 
 Two ways give the same matches in the same order. :func:`scan` tests every live record and
 sorts them all. :func:`walk` serves queries ordered first by ``id``, ``Created_Time`` or

@@ -1,4 +1,7 @@
-r"""Zoho CRM search (zoho-crm-api.md §5): ``criteria``, ``email``, ``phone`` and ``word``.
+r"""Zoho CRM search: ``criteria``, ``email``, ``phone`` and ``word``.
+
+Source: https://www.zoho.com/crm/developer/docs/api/v8/search-records.html (Zoho's Search
+Records page).
 
 A search is parsed once into a :data:`Predicate`, then run on each record with a :data:`Getter`:
 ``get(field)`` answers the current wire value of one field of the record under test (lookups
@@ -15,13 +18,14 @@ Semantics (a negative operator is the complement of its positive, so ``not_equal
 matches empty values; every other operator never matches an empty value):
 
 - ``equals`` on text, email, phone, website and textarea is a case-insensitive "contains"
-  (§5); on picklists, autonumbers and lookups it is exact, case-insensitive.
+  (Search Records); on picklists, autonumbers and lookups it is exact, case-insensitive.
 - ``starts_with`` is a case-insensitive prefix; ``in`` an exact case-insensitive match of any.
 - numbers compare numerically, dates as days, datetimes (offset required) as instants;
   ``between`` is inclusive.
 - lookups: an all-digit value is an id, anything else the target's name.
-- multi-select picklists (chosen where §5 is silent): ``equals A;B`` holds when the record has
-  every listed option, ``in A,B`` when it has any, ``starts_with`` when any option starts so.
+- multi-select picklists (not documented by Zoho; we assume this): ``equals A;B`` holds when the
+  record has every listed option, ``in A,B`` when it has any, ``starts_with`` when any option
+  starts so.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ _ORDERED_OPS = frozenset(
     {"equals", "not_equal", "greater_equal", "greater_than", "less_equal", "less_than"}
 ) | {"between", "in"}
 _CHOICE_OPS = frozenset({"equals", "not_equal", "in"})
-#: Operators per value type, as §5's table lists them.
+#: Operators per value type, as the Search Records page's table lists them.
 _OPERATORS: dict[str, frozenset[str]] = {
     **dict.fromkeys(compare.ORDERED_TYPES, _ORDERED_OPS),
     **dict.fromkeys(
@@ -59,14 +63,14 @@ _OPERATORS: dict[str, frozenset[str]] = {
 }
 _ORDER_KIND = {"equals": "eq", "greater_than": "gt", "greater_equal": "ge"}
 _ORDER_KIND |= {"less_than": "lt", "less_equal": "le", "between": "between", "in": "in"}
-#: Text types on which ``equals`` means "contains" (§5; not picklists).
+#: Text types on which ``equals`` means "contains" (Search Records; not picklists).
 _CONTAINS_TYPES = frozenset({"text", "email", "phone", "website", "textarea"})
 _CONNECTIVE = re.compile(r"[A-Za-z]+")
 _HEAD = re.compile(r"([A-Za-z0-9_]+):([A-Za-z_]+):")
 _ESCAPABLE = "(),\\"
 _PHONE = re.compile(r"\+?[0-9\s\-().]{3,50}")
 #: ``word`` may hold letters, digits, spaces and these; anything else is a special character
-#: (§5 says only "no special characters": this set is the emulator's reading of it).
+#: (Search Records says only "no special characters": this set is the emulator's reading of it).
 _WORD_PUNCTUATION = frozenset(".-_@'")
 
 
@@ -74,8 +78,8 @@ def search_predicate(params: Mapping[str, str], module: Module) -> Predicate:
     """The predicate of a search request.
 
     Exactly one parameter is used, by precedence ``criteria`` > ``email`` > ``phone`` > ``word``
-    (§5). ``email`` matches any email field containing it, ``phone`` any phone field whose
-    digits contain its digits, ``word`` any text-like field containing it (all
+    (Search Records). ``email`` matches any email field containing it, ``phone`` any phone
+    field whose digits contain its digits, ``word`` any text-like field containing it (all
     case-insensitive). Partial email matches, the phone pattern (``+``, digits, spaces,
     ``-().``, 3 to 50 characters) and 2 to 100 characters for ``word`` follow Zoho's v8 OpenAPI
     description of the same parameters (crm-oas, bulk search).

@@ -1,4 +1,10 @@
-"""Metadata and directory handlers: settings (modules, fields, layouts, tags), users, org."""
+"""Metadata and directory handlers: settings (modules, fields, layouts, tags), users, org.
+
+Sources: https://www.zoho.com/crm/developer/docs/api/v8/modules-api.html,
+https://www.zoho.com/crm/developer/docs/api/v8/field-meta.html,
+https://www.zoho.com/crm/developer/docs/api/v7/get-users.html and
+https://www.zoho.com/crm/developer/docs/api/v7/get-org-data.html.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ if TYPE_CHECKING:
 
 
 async def list_modules(request: Request) -> Response:
-    """``GET /settings/modules`` (§4.1)."""
+    """``GET /settings/modules``."""
     emulator = call(request, "ZohoCRM.settings.modules.READ")
     wanted = request.query_params.get("status")
     emulator.traffic.charge(request, 1)
@@ -53,7 +59,7 @@ def _module_param(request: Request, *, api_only: bool) -> Module:
 
 
 async def list_fields(request: Request) -> Response:
-    """``GET /settings/fields?module=`` (§4.2)."""
+    """``GET /settings/fields?module=``."""
     emulator = call(request, "ZohoCRM.settings.fields.READ")
     module = _module_param(request, api_only=False)
     kind = choice(request, "type", "used", ("used", "unused", "all"))
@@ -102,7 +108,7 @@ _USER_TYPES: dict[str, _UserFilter] = {
 
 
 async def list_users(request: Request) -> Response:
-    """``GET /users`` (§10.1)."""
+    """``GET /users``."""
     emulator = call(request, "ZohoCRM.users.READ")
     org = emulator.crm
     kind = choice(request, "type", "AllUsers", tuple(_USER_TYPES))
@@ -141,7 +147,7 @@ async def get_user(request: Request) -> Response:
 
 
 async def get_org(request: Request) -> Response:
-    """``GET /org`` (§10.2)."""
+    """``GET /org``."""
     emulator = call(request, "ZohoCRM.org.READ")
     emulator.traffic.charge(request, 1)
     return JSONResponse({"org": [emulator.crm.org_details()]})

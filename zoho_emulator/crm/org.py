@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from zoho_emulator.crm.catalog import Field, Module
     from zoho_emulator.settings import Settings
 
-#: Page tokens expire after a day (zoho-crm-api.md §2).
+#: Page tokens expire after a day (https://www.zoho.com/crm/developer/docs/api/v8/get-records.html).
 PAGE_TOKEN_LIFETIME = 86_400
 
 
@@ -115,7 +115,7 @@ class CrmOrg:
         return catalog.record_id(catalog.SUBFORM_ROW_CODE, 900_000_000 + self._row_ids)
 
     def org_details(self) -> dict[str, Any]:
-        """``GET /org`` (zoho-crm-api.md §10.2)."""
+        """``GET /org`` (https://www.zoho.com/crm/developer/docs/api/v7/get-org-data.html)."""
         admin = self.current_user
         return {
             "id": catalog.record_id(catalog.METADATA_CODE, 1),
@@ -154,7 +154,7 @@ class CrmOrg:
             "created_time": admin["created_time"],
         }
 
-    # -- page tokens (zoho-crm-api.md §2) ---------------------------------------------------
+    # -- page tokens (Zoho's Get Records page) ---------------------------------------------
 
     def issue_page_token(self, query: tuple[Any, ...], offset: int) -> tuple[str, str]:
         """A token continuing ``query`` at ``offset``, and its expiry as CRM writes it."""

@@ -1,4 +1,9 @@
-"""Query handlers: search (§5), count (§7) and COQL (§6)."""
+"""Query handlers: search, count and COQL.
+
+Sources: https://www.zoho.com/crm/developer/docs/api/v8/search-records.html,
+https://www.zoho.com/crm/developer/docs/api/v8/module_record_count.html and
+https://www.zoho.com/crm/developer/docs/api/v8/Get-Records-through-COQL-Query.html.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +35,7 @@ if TYPE_CHECKING:
 
     from zoho_emulator.crm.org import CrmOrg
 
-#: Search reaches only the first 2,000 records (§5).
+#: Search reaches only the first 2,000 records.
 SEARCH_LIMIT = 2_000
 _LIMIT_CLAUSE = re.compile(r"\s+limit\s+[\d\s,]+(offset\s+\d+\s*)?;?$", re.IGNORECASE)
 
@@ -52,7 +57,7 @@ def _searchable(org: CrmOrg, store: ModuleStore, request: Request) -> list[int]:
         return [
             index
             for index in store.select("id", descending=True, filters=filters)
-            # Zoho's search index lags behind writes (§5).
+            # Zoho's search index lags behind writes (its Search Records page says so).
             if not (lag and store.written_at.get(index, 0.0) > fresh_after)
             and predicate(functools.partial(store.get, index))
         ]
@@ -63,7 +68,7 @@ def _searchable(org: CrmOrg, store: ModuleStore, request: Request) -> list[int]:
 
 
 async def search_records(request: Request) -> Response:
-    """``GET /{module}/search`` (§5): at most 2,000 records reachable."""
+    """``GET /{module}/search``: at most 2,000 records reachable."""
     emulator, store = module_call(request, "READ", "ZohoSearch.securesearch.READ")
     fields = fields_param(store.module, request.query_params.get("fields"), required=False)
     per_page = int_param(request, "per_page", MAX_PER_PAGE, 1, MAX_PER_PAGE)
@@ -92,7 +97,7 @@ async def search_records(request: Request) -> Response:
 
 
 async def count_records(request: Request) -> Response:
-    """``GET /{module}/actions/count`` (§7)."""
+    """``GET /{module}/actions/count``."""
     emulator, store = module_call(request, "READ", "ZohoSearch.securesearch.READ")
     params = request.query_params
     if "cvid" in params:
@@ -110,7 +115,7 @@ async def count_records(request: Request) -> Response:
 
 
 async def coql_query(request: Request) -> Response:
-    """``POST /coql`` (§6)."""
+    """``POST /coql``."""
     emulator = call(request, "ZohoCRM.coql.READ")
     body = await json_body(request)
     text = body.get("select_query")

@@ -1,4 +1,13 @@
-"""Record handlers: Get Records, single records, insert, update, upsert, delete, deleted (§2-§9)."""
+"""Record handlers: Get Records, single records, insert, update, upsert, delete, deleted.
+
+Sources: Zoho's pages of these APIs,
+https://www.zoho.com/crm/developer/docs/api/v8/get-records.html,
+https://www.zoho.com/crm/developer/docs/api/v8/insert-records.html,
+https://www.zoho.com/crm/developer/docs/api/v8/update-records.html,
+https://www.zoho.com/crm/developer/docs/api/v8/upsert-records.html,
+https://www.zoho.com/crm/developer/docs/api/v8/delete-records.html and
+https://www.zoho.com/crm/developer/docs/api/v8/get-deleted-records.html.
+"""
 
 from __future__ import annotations
 
@@ -29,13 +38,13 @@ if TYPE_CHECKING:
     from starlette.requests import Request
 
 
-#: Page numbers reach only the first 2,000 records; page tokens reach 100,000 (§2).
+#: Page numbers reach only the first 2,000 records; page tokens reach 100,000 (Get Records).
 DISCRETE_LIMIT = 2_000
 TOKEN_LIMIT = 100_000
 
 
 async def list_records(request: Request) -> Response:
-    """``GET /{module}``: Get Records (§2)."""
+    """``GET /{module}``: Get Records."""
     emulator, store = module_call(request, "READ")
     org, module, params = emulator.crm, store.module, request.query_params
     fields = fields_param(module, params.get("fields"), required=True)
@@ -113,7 +122,7 @@ async def list_records(request: Request) -> Response:
 
 
 async def get_record(request: Request) -> Response:
-    """``GET /{module}/{id}``: one record, with subforms and multi-select lookups (§3)."""
+    """``GET /{module}/{id}``: one record, with subforms and multi-select lookups."""
     emulator, store = module_call(request, "READ")
     fields = fields_param(store.module, request.query_params.get("fields"), required=False)
     emulator.traffic.charge(request, 1)
@@ -146,7 +155,7 @@ def _write_response(results: list[dict[str, Any]], success_status: int) -> JSONR
 
 
 async def insert_records(request: Request) -> Response:
-    """``POST /{module}``: insert up to 100 records (§8)."""
+    """``POST /{module}``: insert up to 100 records."""
     emulator, store = module_call(request, "CREATE")
     body = await json_body(request)
     records = check_batch(body.get("data"))
@@ -156,7 +165,7 @@ async def insert_records(request: Request) -> Response:
 
 
 async def update_records(request: Request) -> Response:
-    """``PUT /{module}`` and ``PUT /{module}/{id}``: update records (§8)."""
+    """``PUT /{module}`` and ``PUT /{module}/{id}``: update records."""
     emulator, store = module_call(request, "UPDATE")
     body = await json_body(request)
     records = check_batch(body.get("data"))
@@ -169,7 +178,7 @@ async def update_records(request: Request) -> Response:
 
 
 async def upsert_records(request: Request) -> Response:
-    """``POST /{module}/upsert``: update by duplicate-check fields, else insert (§8)."""
+    """``POST /{module}/upsert``: update by duplicate-check fields, else insert."""
     emulator, store = module_call(request, "CREATE")
     call(request, f"ZohoCRM.modules.{store.module.api_name.lower()}.UPDATE")
     body = await json_body(request)
@@ -181,7 +190,7 @@ async def upsert_records(request: Request) -> Response:
 
 
 async def delete_records(request: Request) -> Response:
-    """``DELETE /{module}?ids=`` and ``DELETE /{module}/{id}`` (§8)."""
+    """``DELETE /{module}?ids=`` and ``DELETE /{module}/{id}``."""
     emulator, store = module_call(request, "DELETE")
     record_id = request.path_params.get("record_id")
     ids = [record_id] if record_id is not None else ids_param(request)
@@ -197,7 +206,7 @@ async def delete_records(request: Request) -> Response:
 
 
 async def deleted_records(request: Request) -> Response:
-    """``GET /{module}/deleted``: the recycle bin and permanent deletions (§9)."""
+    """``GET /{module}/deleted``: the recycle bin and permanent deletions."""
     emulator, store = module_call(request, "READ")
     kind = request.query_params.get("type", "all")
     if kind not in ("all", "recycle", "permanent"):

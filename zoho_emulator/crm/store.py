@@ -323,7 +323,7 @@ class ModuleStore:
         return chosen
 
     def deleted_entries(self, users: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Every deleted record Zoho still remembers, newest deletion first (§9)."""
+        """Every deleted record Zoho still remembers, newest deletion first."""
         entries = []
         flags, deleted_at = self.times.flags, self.times.deleted_at
         now = timefmt.now()

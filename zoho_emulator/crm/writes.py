@@ -1,6 +1,11 @@
-"""Insert, update, upsert and delete: per-record validation and results (zoho-crm-api.md §8).
+"""Insert, update, upsert and delete: per-record validation and results.
 
 Every write answers one result per input record, in input order; a bad record fails alone.
+
+Sources: https://www.zoho.com/crm/developer/docs/api/v8/insert-records.html,
+https://www.zoho.com/crm/developer/docs/api/v8/update-records.html,
+https://www.zoho.com/crm/developer/docs/api/v8/upsert-records.html and
+https://www.zoho.com/crm/developer/docs/api/v8/delete-records.html.
 """
 
 from __future__ import annotations
@@ -218,7 +223,7 @@ class Writer:
     def upsert(
         self, records: Sequence[Any], duplicate_check_fields: Sequence[str] | None
     ) -> list[dict[str, Any]]:
-        """Update the record a duplicate-check field matches, or create one (§8.1)."""
+        """Update the record a duplicate-check field matches, or create one (Zoho's upsert)."""
         fields = self._check_fields(duplicate_check_fields)
         return [
             self._attempt(self._upsert_one, record, position, fields)
@@ -455,7 +460,7 @@ class Writer:
     def _subform(
         self, field: Field, rows: Any, path: str, existing: int | None, invalid: RecordError
     ) -> list[dict[str, Any]]:
-        """Subform rows replace the current ones; a row with an ``id`` keeps it (§3.1)."""
+        """Subform rows replace the current ones; a row with an ``id`` keeps it."""
         if not isinstance(rows, list):
             raise invalid
         sub_module = catalog.MODULES_BY_NAME["Service_Visit_Items"]
@@ -589,7 +594,7 @@ class Writer:
             record["Expected_Revenue"] = formula_expected_revenue(
                 record.get("Amount"), record.get("Probability")
             )
-        # Rows written through the API point at their record as seeded ones do (§3.1); Zoho's
+        # Rows written through the API point at their record as seeded ones do; Zoho's
         # SDK reads them with the subform module's fields, where Parent_Id is a lookup.
         name_field = self.module.name_field
         parent = {

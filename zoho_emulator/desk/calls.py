@@ -140,7 +140,10 @@ async def _json_body(request: Request) -> dict[str, Any]:
 
 
 def rows(data: Sequence[dict[str, Any]]) -> Response:
-    """A list or search answer: ``{"data": [...]}``, or 204 with an empty body (§2.1)."""
+    """A list or search answer: ``{"data": [...]}``, or 204 with an empty body.
+
+    As Zoho's OpenAPI files declare for every list and search.
+    """
     if not data:
         return Response(status_code=204)
     return JSONResponse({"data": list(data)})
@@ -155,5 +158,9 @@ def window(selection: Sequence[int], page: Page, *, descending: bool) -> Sequenc
 
 
 def not_found() -> DeskError:
-    """Desk's 404 for an unknown URL, and for an id that names no live record (§8)."""
+    """Desk's 404 for an unknown URL, and for an id that names no live record.
+
+    URL_NOT_FOUND is Zoho's (its OpenAPI files); for a missing record it is not documented by
+    Zoho: we assume it.
+    """
     return DeskError(404, "URL_NOT_FOUND", "The URL you requested could not be found.")

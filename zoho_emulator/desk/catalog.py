@@ -1,4 +1,7 @@
-"""The emulated Desk org's modules and fields (zoho-desk-api.md §4, §6).
+"""The emulated Desk org's modules and fields.
+
+Record shapes and field types follow Zoho's OpenAPI files (``Ticket.json``, ``Field.json``) and
+the examples of Desk's API documentation.
 
 A :class:`Field` serves three purposes: the field metadata of ``GET /fields``, the validation
 of writes, and the ``cf`` keys of records (custom fields).
@@ -38,7 +41,7 @@ THREAD_CODE = 31
 COMMENT_CODE = 32
 DAY_MS = 86_400_000
 
-#: Picklist value -> statusType (§4.1: custom status names map onto Open, On Hold, Closed).
+#: Picklist value -> statusType (custom status names map onto Open, On Hold, Closed).
 TICKET_STATUSES = {
     "Open": "Open",
     "On Hold": "On Hold",
@@ -78,7 +81,7 @@ class Field:
 
     Attributes:
         api_name: The field's API name (``cf_...`` for custom fields).
-        type: Desk's field type (§6 enum).
+        type: Desk's field type (the enum of ``Field.json``).
         label: The display label.
         max_length: Longest text value accepted.
         mandatory: Required on create.
@@ -106,14 +109,15 @@ class Module:
     Attributes:
         name: The module's API name, also its URL segment.
         code: Two-digit code inside record ids.
-        scope: The scope area (``Desk.<scope>.READ``); accounts share ``contacts`` (§1.5).
+        scope: The scope area (``Desk.<scope>.READ``); accounts share ``contacts``.
         size: ``main`` (``--records``), ``fifth`` or ``tenth`` of it.
-        trash_key: The id list key of ``moveToTrash`` (§7).
+        trash_key: The id list key of ``moveToTrash``.
         web_tab: The tab in ``webUrl``.
         fields: Its fields, system ones first.
         list_sorts: ``sortBy`` values of its list endpoint.
         list_keys: Keys of a list row, or None when list rows are full records.
-        count_cost: Credits of its ``/count`` call (§9 reports 50 for activities).
+        count_cost: Credits of its ``/count`` call (50 for activities, by a third-party
+            summary of Desk's credit table: not confirmed by Zoho, we assume it).
     """
 
     name: str
@@ -298,9 +302,9 @@ TICKETS = Module(
     "ticketIds",
     "Cases",
     _TICKET_FIELDS,
-    # The OAS enum (§2.3); no modifiedTime sort on the plain list.
+    # The OpenAPI files' enum; no modifiedTime sort on the plain list.
     list_sorts=("dueDate", "createdTime", "recentThread"),
-    # §2.4: list rows carry no modifiedTime, cf or description.
+    # List rows carry no modifiedTime, cf or description (the OpenAPI files' list view).
     list_keys=(
         "id", "ticketNumber", "subject", "status", "statusType", "priority", "channel",
         "channelCode", "language", "email", "phone", "departmentId", "contactId", "accountId",
@@ -319,7 +323,7 @@ CONTACTS = Module(
     "Contacts",
     _CONTACT_FIELDS,
     list_sorts=("firstName", "lastName", "createdTime"),
-    # §4.2's list item: no modifiedTime, no cf.
+    # The documentation's contact list item: no modifiedTime, no cf.
     list_keys=(
         "id", "firstName", "lastName", "email", "secondaryEmail", "phone", "mobile",
         "accountId", "ownerId", "type", "photoURL", "isAnonymous", "isEndUser", "isSpam",
@@ -335,7 +339,8 @@ ACCOUNTS = Module(
     "Accounts",
     _ACCOUNT_FIELDS,
     list_sorts=("website", "email", "phone", "accountName", "createdTime", "modifiedTime"),
-    # §4.3: the key set of related account lists (the plain list's is UNCONFIRMED).
+    # The key set of related account lists (the plain list's is not documented by Zoho: we
+    # assume the same).
     list_keys=(
         "id", "accountName", "email", "website", "phone", "webUrl", "createdTime",
         "zohoCRMAccount", "customerHappiness",
@@ -409,5 +414,5 @@ ACTIVITIES: tuple[Module, ...] = (TASKS, CALLS, EVENTS)
 
 
 def web_url(portal: str, module: Module, record: str) -> str:
-    """A record's ``webUrl``: the id in the URL fragment (§4.1)."""
+    """A record's ``webUrl``: the id in the URL fragment."""
     return f"https://desk.zoho.com/support/{portal}/ShowHomePage.do#{module.web_tab}/dv/{record}"

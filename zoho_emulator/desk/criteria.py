@@ -1,8 +1,9 @@
-"""Filters of Desk searches and list filters, and the selection of matching records (§3.1).
+"""Filters of Desk searches and list filters, and the selection of matching records.
 
 Search values are comma-separated alternatives, matched case-insensitively and exactly, or
 by prefix with a trailing ``*`` (and by suffix with a leading one); ``${empty}`` and
-``${notempty}`` test for blank values. Different parameters are ANDed.
+``${notempty}`` test for blank values. Different parameters are ANDed (Desk's API
+documentation, its search APIs).
 """
 
 from __future__ import annotations

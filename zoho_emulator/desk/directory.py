@@ -1,4 +1,7 @@
-"""The org's fixed records: the organization, its 3 departments and 8 agents (§1.4, §4.4, §4.5)."""
+"""The org's fixed records: the organization, its 3 departments and 8 agents.
+
+Shaped as the examples of Desk's API documentation show them.
+"""
 
 from __future__ import annotations
 
@@ -78,8 +81,8 @@ def layout_name(layout: str) -> str:
 def organization(org_id: str) -> dict[str, Any]:
     """The organization record.
 
-    Its ``id`` JSON type is UNCONFIRMED (§1.4): a number when the org id is numeric, as in the
-    reference's example, else a string.
+    Its ``id`` JSON type is not documented by Zoho: we assume a number when the org id is
+    numeric (as Airbyte's schema types it), else a string.
     """
     return {
         "id": int(org_id) if org_id.isdigit() else org_id,

@@ -301,7 +301,7 @@ class Seeded:
         return lambda index: {name: make(index) for name, make in makers.items()}
 
     def _custom_value(self, field: catalog.Field, index: int, h: int) -> str | None:
-        """A custom field's value: always a string, whatever the type (§4.1)."""
+        """A custom field's value: always a string, whatever the type (Zoho's OpenAPI files)."""
         kind = field.type
         if kind == "Picklist":
             return pick(h, field.values)
@@ -556,7 +556,7 @@ class Seeded:
             "associatedSLAIds": Constant([catalog.record_id(catalog.SLA_CODE, 0)]),
             "zohoCRMAccount": self._draw(m, "zohoCRMAccount", crm, 600),
             "customerHappiness": self._draw(m, "customerHappiness", lambda _, h: happiness(h)),
-            # A string in the doc example (§4.3).
+            # A string in the doc example (Desk's API documentation, accounts).
             "isFollowing": Constant("false"),
             "isDeleted": Constant(False),
             "isTrashed": Constant(False),

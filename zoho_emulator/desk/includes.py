@@ -1,4 +1,7 @@
-"""What ``include=`` adds to records: summaries of related records (§2.4, §4.4)."""
+"""What ``include=`` adds to records: summaries of related records.
+
+As the examples of Desk's API documentation and Zoho's OpenAPI files show them.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Field metadata as ``GET /fields`` and the legacy ``GET /organizationFields`` publish it (§6)."""
+"""Field metadata as ``GET /fields`` and the legacy ``GET /organizationFields`` publish it.
+
+Source: Zoho's OpenAPI files, ``v1.0/Field.json`` and ``v1.0/FieldOld.json`` of
+https://github.com/zoho/zohodesk-oas.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""Desk query parameters: unknown ones and bad values are refused with 422 (§2.1, §8)."""
+"""Desk query parameters: unknown ones and bad values are refused with 422.
+
+Zoho refuses an unknown ``sortOrder`` so (an answer quoted in a public repository); that it
+refuses every unknown parameter is not documented by Zoho: we assume it. The 422 bodies follow
+Zoho's OpenAPI files.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ if TYPE_CHECKING:
     from starlette.datastructures import QueryParams
 
 _INTEGER = re.compile(r"-?\d{1,18}")
-#: Credits of a list or search page by its ``from`` (§9): (highest offset, credits).
+#: Credits of a list or search page by its ``from``: (highest offset, credits). Not confirmed by
+#: Zoho: third-party summaries of Desk's credit table, which we assume.
 _PAGE_CREDITS = ((2_000, 3), (10_000, 5), (50_000, 10), (100_000, 50))
 _DEEP_PAGE_CREDITS = 100
 
@@ -36,7 +42,8 @@ class Paging:
         default_limit: ``limit`` when none is sent.
         max_limit: The largest ``limit`` accepted.
         search: Search paging: ``from`` is 0-based and capped by ``search_from_cap``. List
-            paging: ``from`` is a 1-based index, and 0 is taken as the first record (§2.2).
+            paging: ``from`` is a 1-based index, and 0 is taken as the first record (Zoho's
+            docs disagree on the base: we assume 1).
     """
 
     default_limit: int
@@ -60,7 +67,7 @@ class Page:
 
     @property
     def credits(self) -> int:
-        """API credits of the page: deeper pages cost more (§9)."""
+        """API credits of the page: deeper pages cost more (see ``_PAGE_CREDITS``)."""
         return next((cost for top, cost in _PAGE_CREDITS if self.offset <= top), _DEEP_PAGE_CREDITS)
 
 
@@ -173,7 +180,7 @@ class Query:
     def sort(
         self, options: tuple[str, ...], default: str, *, descending_default: bool = False
     ) -> tuple[str, bool]:
-        """``sortBy``: the key, and whether descending (a ``-`` prefix, §2.1).
+        """``sortBy``: the key, and whether descending (a ``-`` prefix, as Desk documents).
 
         Raises:
             DeskError: A key outside ``options``.
@@ -188,7 +195,7 @@ class Query:
         return key, descending
 
     def time_range(self, name: str) -> tuple[int, int] | None:
-        """A ``start,end`` range of Desk datetimes (§3.2), in epoch milliseconds.
+        """A ``start,end`` range of Desk datetimes, in epoch milliseconds.
 
         Raises:
             DeskError: Not two datetimes, or the end before the start.
@@ -210,7 +217,7 @@ class Query:
 
         Raises:
             DeskError: Either is not an integer or is out of range; search ``from`` above
-                the cap (§10.2).
+                the cap (the trigger of that 422 is not documented by Zoho: we assume it).
         """
         limit = self.integer("limit", paging.default_limit, 1, paging.max_limit)
         if paging.search:

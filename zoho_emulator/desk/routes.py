@@ -31,12 +31,14 @@ if TYPE_CHECKING:
 
 Handler = Callable[[Request], Awaitable[Response]]
 
-#: Organizations, departments and agents (§1.5: the docs also list Desk.settings.READ).
+#: Organizations, departments and agents (Desk's API documentation also lists
+#: Desk.settings.READ).
 BASIC = scopes(("Desk.basic.READ", "Desk.settings.READ"))
 FIELDS = scopes(("Desk.basic.READ", "Desk.fields.READ", "Desk.settings.READ"))
 SEARCH = ("Desk.search.READ",)
 PAGING = frozenset({"from", "limit"})
-#: Credits of moving one record to the Recycle Bin (§9: bulk delete, 6 a record).
+#: Credits of moving one record to the Recycle Bin (bulk delete, 6 a record: not confirmed by
+#: Zoho, a third-party summary of Desk's credit table, which we assume).
 TRASH_CREDITS = 6
 _LIST_DEFAULT_LIMIT = {TICKETS.name: 25}
 _DIRECTORY_PAGING = Paging(default_limit=10, max_limit=200)
@@ -161,7 +163,7 @@ def _directory_handlers(
 
 
 def _ordered(items: list[dict[str, Any]], query: Query) -> list[dict[str, Any]]:
-    """Agents sorted by ``fieldName`` and ``sortOrder`` when asked (§2.3); else by id."""
+    """Agents sorted by ``fieldName`` and ``sortOrder`` when asked; else by id."""
     field = query.choice("fieldName", _AGENT_SORT_FIELDS)
     order = query.choice("sortOrder", ("asc", "desc"))
     if field is None and order is None:
@@ -197,7 +199,7 @@ def _described(call: Call, departments_param: str) -> list[dict[str, Any]]:
 
 
 async def fields(request: Request) -> Response:
-    """``GET /fields?module=...``: field metadata (§6)."""
+    """``GET /fields?module=...``: field metadata."""
     call = await admit(request, _FIELD_ENDPOINT)
     described = _described(call, "associatedDepartments")
     expression = call.query.text("filter")
@@ -210,7 +212,7 @@ async def fields(request: Request) -> Response:
 
 
 async def organization_fields(request: Request) -> Response:
-    """``GET /organizationFields?module=...``: the deprecated field metadata API (§6)."""
+    """``GET /organizationFields?module=...``: the deprecated field metadata API."""
     call = await admit(request, _LEGACY_FIELD_ENDPOINT)
     return rows([metadata.legacy(meta) for meta in _described(call, "departmentId")])
 
@@ -307,7 +309,8 @@ def _count(module: Module) -> Handler:
         call = await admit(request, endpoint)
         filters = _list_filters(module, call.query)
         count = len(call.org.select(module, "createdTime", filters))
-        # ticketsCount sends the count as a string (§5).
+        # ticketsCount sends the count as a string (as public clients read it; not documented
+        # by Zoho, we assume it).
         return JSONResponse({"count": str(count) if module is TICKETS else count})
 
     return handler

@@ -1,4 +1,8 @@
-"""What each search and list endpoint filters on, and the filters of a query (§2.3, §3.1)."""
+"""What each search and list endpoint filters on, and the filters of a query.
+
+Sources: Desk's API documentation (its list and search APIs) and Zoho's OpenAPI files
+(``Ticket.json``, ``Search.json``).
+"""
 
 from __future__ import annotations
 

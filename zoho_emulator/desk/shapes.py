@@ -12,7 +12,8 @@ from zoho_emulator import timefmt
 from zoho_emulator.desk import catalog, directory
 from zoho_emulator.desk.catalog import TICKETS, Module
 
-#: Keys a search row adds to a list row: search is the incremental path (§2.4, §3.3).
+#: Keys a search row adds to a list row: search is the incremental path (public clients read
+#: modifiedTime from search rows; Zoho's OpenAPI files leave it out of list rows).
 SEARCH_EXTRA_KEYS = ("modifiedTime", "cf")
 
 

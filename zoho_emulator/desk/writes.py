@@ -1,9 +1,10 @@
-"""Desk writes: create, update and move to trash, with Desk's validation (§7, §8).
+"""Desk writes: create, update and move to trash, with Desk's validation.
 
 A write is refused as a whole with 422 INVALID_DATA listing every field at fault, each named
 by a JSON pointer (``/contactId``, ``/cf/cf_units``) with ``errorType`` ``missing`` or
 ``invalid``. Keys that are unknown or read-only are refused too: the emulator never ignores
-what it cannot store.
+what it cannot store. Bodies and errors follow Zoho's OpenAPI files (``Ticket.json``,
+``Contact.json``, ``Account.json``, ``Common.json``).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class Writer:
         stores: The org's module stores by module name.
         blank: A new record's stored keys for a module.
         exists: The LookUp check.
-        find_contact: Contact matching by email (a ticket's ``contact`` object, §7).
+        find_contact: Contact matching by email (a ticket's ``contact`` object).
     """
 
     def __init__(
@@ -207,7 +208,7 @@ class Writer:
             if field is None or not field.custom:
                 errors.append(_error(pointer, "invalid", f"'{name}' is not a custom field"))
             elif value is not None and not isinstance(value, str):
-                # Custom-field values travel as strings whatever the type (§4.1).
+                # Custom-field values travel as strings whatever the type (Zoho's OpenAPI files).
                 errors.append(_error(pointer, "invalid", f"'{name}' must be a string or null"))
             elif problem := self._problem(field, value):
                 errors.append(_error(pointer, "invalid", problem))
@@ -258,7 +259,7 @@ class Writer:
     def _checked_contact(
         self, body: dict[str, Any], errors: list[dict[str, str]]
     ) -> dict[str, Any] | None:
-        """A ticket's ``contact`` object (§7): the contact's values, matched by email later."""
+        """A ticket's ``contact`` object: the contact's values, matched by email later."""
         contact = body.get("contact")
         if contact is None:
             return None
@@ -324,7 +325,7 @@ class Writer:
 
 
 def _modifier(module: Module) -> Any:
-    """The API user as a record's modifiedBy: an id on tickets, an object on activities (§4.6)."""
+    """The API user as a record's modifiedBy: an id on tickets, an object on activities."""
     if module is TICKETS:
         return directory.agent_id(directory.API_USER)
     agent = directory.agents()[directory.API_USER]
@@ -364,6 +365,6 @@ def _format_problem(field: Field, value: str) -> str | None:
 
 
 def trash_ids(body: dict[str, Any], module: Module) -> Sequence[Any]:
-    """The ids a ``moveToTrash`` body names (for its credits: 6 a record, §9)."""
+    """The ids a ``moveToTrash`` body names (for its credits: 6 a record, see TRASH_CREDITS)."""
     ids = body.get(module.trash_key)
     return ids if isinstance(ids, list) else []
