@@ -47,9 +47,8 @@ class Match:
     by_id: bool
 
     def value(self, source: Mapping[str, Any]) -> str | None:
-        """What a source lookup (``{"id", "name"}``, a user's ``email`` too) is matched by."""
-        key = "id" if self.by_id else "email" if self.module == USERS else "name"
-        value = source.get(key)
+        """What a source lookup (``{"id", "name"}``) is matched by: its id or its name."""
+        value = source.get("id" if self.by_id else "name")
         return None if value in (None, "") else str(value)
 
 
@@ -90,14 +89,22 @@ class CrmLookups:
             for name, field in fields.items()
             if (match := _match(field, settings.get(name))) is not None
         }
-        unknown = sorted(set(settings) - set(self.matches))
+        unknown = sorted(
+            name
+            for name in settings
+            if name not in self.matches or self.matches[name].module == USERS
+        )
         if unknown:
-            msg = f"lookups names what is no writable lookup field: {', '.join(unknown)}"
+            msg = (
+                f"lookups names what is no writable lookup of a module: {', '.join(unknown)} "
+                "(owners and user lookups are matched by email)"
+            )
             raise ZohoInputError(msg)
         #: (module, field) → casefolded value → the destination ids that have it.
         self._found: dict[tuple[str, str], dict[str, list[str]]] = {}
         #: Lookups left out (with ``drop``), for the log.
         self.dropped = 0
+        self._users: dict[str, list[str]] | None = None
 
     def resolve(
         self,
@@ -158,16 +165,17 @@ class CrmLookups:
         """Find what is not cached yet: first the ids as they are, then by the match field."""
         needs = [(match, value) for match, value in needs if not self._copied(match, value)]
         ids: dict[str, set[str]] = {}
+        needs = [(match, value) for match, value in needs if match.module != USERS]
         for match, value in needs:
             # Only a Zoho id (digits) can be the destination's own; COQL refuses others.
-            if str(value.get("id", "")).isdigit() and match.module != USERS:
+            if str(value.get("id", "")).isdigit():
                 ids.setdefault(match.module, set()).add(str(value["id"]))
         for module, wanted in ids.items():
             self._find(module, "id", wanted)
         wanted_by: dict[tuple[str, str], set[str]] = {}
         for match, value in needs:
             key = match.value(value)
-            if key is not None and (match.module == USERS or not self._known(match, value)):
+            if key is not None and not self._known(match, value):
                 wanted_by.setdefault((match.module, match.on), set()).add(key)
         for (module, on), values in wanted_by.items():
             self._find(module, on, values)
@@ -177,20 +185,21 @@ class CrmLookups:
         # A miss is asked again: the record may have been written since (a parent later in
         # the run).
         missing = {value for value in values if not cache.get(value.casefold())}
-        if not missing:
-            return
-        if module == USERS:
-            cache.update(self._users())
-        else:
+        if missing:
             cache.update(self.crm.find_ids(module, field, missing))
 
-    def _users(self) -> dict[str, list[str]]:
-        """The destination's active users by email (casefolded); one read for the run."""
-        users: dict[str, list[str]] = {}
-        for user in self.crm.users():
-            if user.get("status") == "active" and user.get("email"):
-                users.setdefault(str(user["email"]).casefold(), []).append(str(user["id"]))
-        return users
+    def _user_index(self) -> dict[str, list[str]]:
+        """The destination's active users' ids, by id and by email casefolded; read once."""
+        if self._users is None:
+            self._users = {}
+            for user in self.crm.users():
+                if user.get("status") != "active":
+                    continue
+                self._users[str(user["id"])] = [str(user["id"])]
+                if user.get("email"):
+                    email = str(user["email"]).casefold()
+                    self._users.setdefault(email, []).append(str(user["id"]))
+        return self._users
 
     def _known(self, match: Match, value: Mapping[str, Any]) -> bool:
         """Whether the destination has the source lookup's own id."""
@@ -206,19 +215,32 @@ class CrmLookups:
         copied = self._copied(match, value)
         if copied is not None:
             return copied
-        if match.module != USERS and self._known(match, value):
+        if match.module == USERS:
+            return self._user(value)
+        if self._known(match, value):
             return str(value["id"])
         key = match.value(value)
         found = self._found.get((match.module, match.on), {})
         ids = found.get(key.casefold(), []) if key is not None else []
-        if len(ids) == 1:
-            return ids[0]
-        if not ids and match.module == USERS and self.default_owner:
-            owners = found.get(self.default_owner.casefold(), [])
-            return owners[0] if owners else None
-        return None
+        return ids[0] if len(ids) == 1 else None
+
+    def _user(self, value: Mapping[str, Any]) -> str | None:
+        """A source user's destination id: the same id, else by email, else the default."""
+        users = self._user_index()
+        for key in (str(value.get("id") or ""), str(value.get("email") or "").casefold()):
+            if key and len(users.get(key, [])) == 1:
+                return users[key][0]
+        default = users.get((self.default_owner or "").casefold(), [])
+        return default[0] if self.default_owner and len(default) == 1 else None
 
     def _unresolved(self, match: Match, value: Mapping[str, Any]) -> PayloadError:
+        if match.module == USERS:
+            who = value.get("email") or value.get("name") or value.get("id")
+            message = (
+                f"no active user of the destination is {shown(repr(who))} (by id or email; set "
+                "default_owner, or unresolved_lookups to drop)"
+            )
+            return PayloadError(match.field, message, "LOOKUP_NOT_FOUND")
         key = match.value(value)
         found = self._found.get((match.module, match.on), {})
         count = len(found.get(key.casefold(), [])) if key is not None else 0
@@ -242,7 +264,7 @@ def _match(field: Mapping[str, Any], setting: str | None) -> Match | None:
     if not zoho_fields.writable(field):
         return None
     if data_type in ("ownerlookup", "userlookup"):
-        return Match(name, USERS, setting or "email", by_id=False)
+        return Match(name, USERS, "email", by_id=False)
     module = zoho_fields.lookup_module(field)
     if data_type != "lookup" or module is None:
         return None
