@@ -21,11 +21,13 @@ class PayloadError(ValueError):
     Args:
         field: The field.
         message: What is wrong with it.
+        code: What the record's reject says went wrong.
     """
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, code: str = "INVALID_INPUT") -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.code = code
 
 
 class CrmPayloads:

@@ -47,12 +47,14 @@ STREAMS_PROPERTY = th.Property(
             th.Property("sync_key", th.StringType),
             th.Property("triggers", th.ArrayType(th.StringType)),
             th.Property("fields", th.ObjectType(additional_properties=th.StringType)),
+            th.Property("lookups", th.ObjectType(additional_properties=th.StringType)),
         )
     ),
     title="Streams",
     description="Per stream: {product: crm|desk, module, action: create|update|integrate|"
     "delete (upsert is integrate), "
-    "sync_key, triggers, fields: {stream property: Zoho field}}. crm_* and desk_* streams "
+    "sync_key, triggers, fields: {stream property: Zoho field}, lookups: {lookup field: the "
+    "looked-up module's field holding the source record's id}}. crm_* and desk_* streams "
     "need no entry.",
 )
 
@@ -70,6 +72,8 @@ class Route:
             None for the default.
         triggers: CRM workflow triggers to run (None: Zoho's default, all).
         renames: Stream property → Zoho field.
+        lookups: CRM lookup field → the looked-up module's field that holds the source
+            record's id (by default a lookup is matched by its name: ``target_zoho.lookups``).
         read_only: A tap-zoho stream Zoho cannot take records of (its records are counted,
             not written).
     """
@@ -81,6 +85,7 @@ class Route:
     sync_key: str | None = None
     triggers: tuple[str, ...] | None = None
     renames: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    lookups: Mapping[str, str] = dataclasses.field(default_factory=dict)
     read_only: bool = False
 
     def key_of(self, record: Mapping[str, Any]) -> str:
@@ -135,4 +140,5 @@ def route_of(stream: str, config: Mapping[str, Any]) -> Route:
         sync_key=mapping.get("sync_key"),
         triggers=tuple(triggers) if triggers is not None else None,
         renames=dict(mapping.get("fields") or {}),
+        lookups=dict(mapping.get("lookups") or {}),
     )

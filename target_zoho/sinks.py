@@ -87,7 +87,13 @@ class ZohoSink(KeyCheckingSink):
         """Connect the stream's writer: an unknown module fails here, at SCHEMA."""
         target, route = self.zoho, self.route
         try:
-            self.writer = Writer(target.crm if route.product == "crm" else target.desk, route)
+            self.writer = Writer(
+                target.crm if route.product == "crm" else target.desk,
+                route,
+                unresolved_lookups=self.config.get("unresolved_lookups") or "reject",
+                default_owner=self.config.get("default_owner"),
+                copies=target.copies,
+            )
         except ZohoInputError as error:  # an unknown module
             msg = f"stream {self.stream_name!r}: {error}"
             raise RouteError(msg) from error
@@ -123,6 +129,7 @@ class ZohoSink(KeyCheckingSink):
     @override
     def process_batch(self, context: dict[str, Any]) -> None:
         records = context.get("records", [])
+        self.zoho.drain_before(self)  # the records this stream's lookups may point to
         with usage_scope(self.stream_name):
             results = self.writer.write(records)
         outcomes: Counter[str] = Counter()
@@ -149,6 +156,21 @@ class ZohoSink(KeyCheckingSink):
                 f"(first: {failures[0]}); set allow_failures to go on past them"
             )
             raise LoadFailedError(msg)
+
+    @override
+    def clean_up(self) -> None:
+        """Say how many lookups were left out (``unresolved_lookups: drop``), if any."""
+        dropped = self.writer.lookups.dropped if self.writer.lookups is not None else 0
+        if dropped:
+            self.logger.warning(
+                "Stream %s: %d lookup%s matched nothing in the destination and %s left out "
+                "(unresolved_lookups: drop)",
+                self.stream_name,
+                dropped,
+                "" if dropped == 1 else "s",
+                "was" if dropped == 1 else "were",
+            )
+        super().clean_up()
 
     def _reject(self, line: int, record: dict[str, Any], result: RowResult) -> str:
         """Log a failed record (and append it to ``rejects_path``); where and why it failed."""

@@ -11,6 +11,7 @@ from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities
 from typing_extensions import override
 
 from target_zoho.bad_input import BadInputError, error_of, problem, where
+from target_zoho.lookups import UNRESOLVED
 from target_zoho.reader import NumberedReader
 from target_zoho.routes import STREAMS_PROPERTY, RouteError, route_of
 from target_zoho.sinks import MAX_BATCH, LoadFailedError, ReadOnlyStreamSink, ZohoSink
@@ -72,6 +73,23 @@ class TargetZoho(ZohoPlugin, Target):
             description="Go on past failed records (each still reported) instead of failing "
             "the run.",
         ),
+        th.Property(
+            "unresolved_lookups",
+            th.StringType(nullable=False),
+            default="reject",
+            allowed_values=list(UNRESOLVED),
+            title="Unresolved Lookups",
+            description="A CRM lookup or owner no record or user of the destination matches: "
+            "reject its record (naming the field and value), or drop the lookup and write "
+            "the rest.",
+        ),
+        th.Property(
+            "default_owner",
+            th.StringType(nullable=True),
+            title="Default Owner",
+            description="The email of the destination user who owns records whose owner "
+            "(matched by email) is no active user there.",
+        ),
         PROGRESS_PROPERTY,
     ).to_dict()
 
@@ -82,6 +100,18 @@ class TargetZoho(ZohoPlugin, Target):
         # The last STATE every record before which is in Zoho, and the last STATE written.
         self._confirmed_state: dict[str, Any] | None = None
         self._written_state: dict[str, Any] | None = None
+        # Streams drain one at a time, in the order they came (a tap sends parents first):
+        # a stream's lookups are resolved once the records they point to are written.
+        self.max_parallelism = 1
+        #: CRM module → source record id → the id its copy got here, for lookups to follow.
+        self.copies: dict[str, dict[str, str]] = {}
+
+    def drain_before(self, sink: Sink) -> None:
+        """Drain the sinks of streams that came before ``sink``'s, so that it drains after them."""
+        for earlier in list(self._sinks_active.values()):
+            if earlier is sink:
+                return
+            self.drain_one(earlier)
 
     @property
     def line_number(self) -> int:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any
 
+from target_zoho.lookups import CrmLookups
 from target_zoho.payloads import CrmPayloads, DeskPayloads, PayloadError
-from zoho_connector.load import Action, RowResult, in_input_order
+from zoho_connector.load import Action, RowResult
 from zoho_plugin.plugin import DELETED_AT
 
 if TYPE_CHECKING:
@@ -38,12 +39,34 @@ class Writer:
         route: Where and how the stream is written.
     """
 
-    def __init__(self, client: ZohoCRM, route: Route) -> None:
+    def __init__(
+        self,
+        client: ZohoCRM,
+        route: Route,
+        *,
+        unresolved_lookups: str = "reject",
+        default_owner: str | None = None,
+        copies: dict[str, dict[str, str]] | None = None,
+    ) -> None:
         self.client = client
         self.route = route
         self.module: str = client.module(route.module)["api_name"]
-        payloads = CrmPayloads if route.product == "crm" else DeskPayloads
-        self.payloads = payloads(self.module, client.fields(self.module), route.renames)
+        fields = client.fields(self.module)
+        if route.product == "crm":
+            self.payloads: CrmPayloads | DeskPayloads = CrmPayloads(
+                self.module, fields, route.renames
+            )
+            self.lookups: CrmLookups | None = CrmLookups(
+                client,
+                self.payloads.fields,
+                route.lookups,
+                unresolved=unresolved_lookups,
+                default_owner=default_owner,
+                copies=copies,
+            )
+        else:
+            self.payloads = DeskPayloads(self.module, fields, route.renames)
+            self.lookups = None
 
     def write(self, records: Sequence[Mapping[str, Any]]) -> list[RowResult]:
         """Write records; one result per record, in order."""
@@ -75,24 +98,123 @@ class Writer:
         return Action.DELETE if record.get(DELETED_AT) else self.route.action
 
     def _write_group(self, action: Action, records: Sequence[Mapping[str, Any]]) -> list[RowResult]:
-        failures: dict[int, RowResult] = {}
-        payloads: list[dict[str, Any]] = []
+        results: dict[int, RowResult] = {}
+        built: dict[int, dict[str, Any]] = {}
         for number, record in enumerate(records):
             try:
-                payloads.append(self._payload(action, record))
+                built[number] = self._payload(action, record)
             except PayloadError as error:
-                message = f"INVALID_INPUT: {error}"
-                failures[number] = RowResult(
-                    False, message, "INVALID_INPUT", {"field": error.field}
-                )
+                results[number] = _refused(error)
+        if self.lookups is None or action == Action.DELETE:
+            results.update(self._send(action, built))
+        else:
+            self._send_resolved(action, records, built, results)
+        return [results[number] for number in range(len(records))]
+
+    def _send_resolved(
+        self,
+        action: Action,
+        records: Sequence[Mapping[str, Any]],
+        built: dict[int, dict[str, Any]],
+        results: dict[int, RowResult],
+    ) -> None:
+        """Send the records whose lookups resolve, then again those whose did not.
+
+        A record's parent may come later in the same batch (an Account's Parent_Account):
+        each pass writes what resolves, and the next looks the rest up again. When a pass
+        resolves nothing more, records whose missing lookups all point to records still
+        waiting (a cycle, or a chain) are written without them, and those lookups set by an
+        update once their records are in. A record waiting keeps the later records of its id
+        waiting behind it, so that they are written in their order.
+        """
+        assert self.lookups is not None
+        lookups = self.lookups
+        deferred: dict[int, dict[str, Any]] = {}
+        pending = built
+        while pending:
+            numbers = list(pending)
+            sources = {number: self._renamed(records[number]) for number in numbers}
+            coming = {str(src["id"]) for src in sources.values() if src.get("id") is not None}
+            refused = lookups.resolve(list(sources.values()), list(pending.values()), coming)
+            blocked = {numbers[position]: error for position, error in refused.items()}
+            ready, later = _in_order(records, pending, blocked)
+            if not ready:
+                ready = self._unblocked(pending, sources, blocked, deferred)
+                later = {n: p for n, p in pending.items() if n not in ready}
+            if not ready:
+                for number in pending:
+                    error = blocked.get(number)
+                    results[number] = _refused(error) if error else _waited(records[number])
+                break
+            sent = self._send(action, ready)
+            results.update(sent)
+            lookups.remember(self.module, {records[n].get("id"): r for n, r in sent.items()})
+            pending = later
+        if deferred:
+            self._set_deferred(deferred, results)
+
+    def _unblocked(
+        self,
+        pending: Mapping[int, dict[str, Any]],
+        sources: Mapping[int, Mapping[str, Any]],
+        blocked: Mapping[int, PayloadError],
+        deferred: dict[int, dict[str, Any]],
+    ) -> dict[int, dict[str, Any]]:
+        """Blocked records whose missing lookups all point to pending ones, less those lookups.
+
+        The lookups go into ``deferred``, to be set once their records are in.
+        """
+        assert self.lookups is not None
+        waiting = {str(sources[n]["id"]) for n in pending if sources[n].get("id") is not None}
+        freed: dict[int, dict[str, Any]] = {}
+        for number in blocked:
+            missing = self.lookups.unresolved(sources[number])
+            if missing and all(str(value.get("id")) in waiting for value in missing.values()):
+                freed[number] = {k: v for k, v in pending[number].items() if k not in missing}
+                deferred[number] = {"id": sources[number].get("id"), **missing}
+        return freed
+
+    def _set_deferred(
+        self, deferred: Mapping[int, dict[str, Any]], results: dict[int, RowResult]
+    ) -> None:
+        """Update the records written without lookups that pointed into the batch."""
+        assert self.lookups is not None
+        written = {
+            number: str(results[number].details["id"])
+            for number in deferred
+            if results[number].success and results[number].details.get("id")
+        }
+        sources = [{k: v for k, v in deferred[n].items() if k != "id"} for n in written]
+        updates = [
+            {"id": record_id, **{field: {"id": ""} for field in source}}
+            for record_id, source in zip(written.values(), sources, strict=True)
+        ]
+        refused = self.lookups.resolve(sources, updates)
+        numbers = list(written)
+        for position, error in refused.items():
+            results[numbers[position]] = _refused(error)
+        ready = {
+            n: u
+            for position, (n, u) in enumerate(zip(numbers, updates, strict=True))
+            if position not in refused
+        }
+        sent = self._send(Action.UPDATE, ready)
+        results.update({number: result for number, result in sent.items() if not result.success})
+
+    def _send(self, action: Action, payloads: Mapping[int, dict[str, Any]]) -> dict[int, RowResult]:
+        """One write of payloads; their results by their numbers."""
         results = self.client.write(
             self.module,
             action,
-            payloads,
+            list(payloads.values()),
             sync_key=self._sync_key(action),
             trigger=self.route.triggers,
         )
-        return in_input_order(results, failures, len(records))
+        return dict(zip(payloads, results, strict=True))
+
+    def _renamed(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """A record keyed by the fields its properties are written to."""
+        return {self.route.renames.get(key, key): value for key, value in record.items()}
 
     def _payload(self, action: Action, record: Mapping[str, Any]) -> dict[str, Any]:
         """A record's write body; an id of another org kept only where it names the record.
@@ -112,3 +234,37 @@ class Writer:
         if action == Action.INTEGRATE and self.route.product == "desk":
             return self.route.sync_key or "id"
         return self.route.sync_key
+
+
+def _refused(error: PayloadError) -> RowResult:
+    """The result of a record refused before any call."""
+    return RowResult(False, f"{error.code}: {error}", error.code, {"field": error.field})
+
+
+def _in_order(
+    records: Sequence[Mapping[str, Any]],
+    pending: Mapping[int, dict[str, Any]],
+    blocked: Mapping[int, PayloadError],
+) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
+    """The pending records that may go now, and those that wait.
+
+    The blocked ones wait, and the later records of a blocked one's id (so that records of an
+    id keep their order).
+    """
+    waiting: set[Any] = set()
+    ready: dict[int, dict[str, Any]] = {}
+    later: dict[int, dict[str, Any]] = {}
+    for number, payload in pending.items():
+        key = records[number].get("id")
+        if number in blocked or (key is not None and key in waiting):
+            later[number] = payload
+            waiting.add(key)
+        else:
+            ready[number] = payload
+    return ready, later
+
+
+def _waited(record: Mapping[str, Any]) -> RowResult:
+    """The result of a record not written because an earlier one of its id could not be."""
+    message = f"LOOKUP_NOT_FOUND: an earlier record of id {record.get('id')} was refused a lookup"
+    return RowResult(False, message, "LOOKUP_NOT_FOUND", {"field": "id"})

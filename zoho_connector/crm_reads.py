@@ -16,7 +16,7 @@ import polars as pl
 from zoho_connector import conditions as zoho_conditions
 from zoho_connector import crm_read
 from zoho_connector import fields as zoho_fields
-from zoho_connector.conditions import Condition, parse_criteria
+from zoho_connector.conditions import Condition, parse_criteria, query_condition
 from zoho_connector.crm_metadata import CrmMetadata
 from zoho_connector.crm_read import PageRead, Plan, Strategy, rest
 from zoho_connector.crm_read.bulk import Backfill, BulkApi, BulkReader
@@ -28,7 +28,7 @@ from zoho_connector.frames import to_frame
 from zoho_connector.usage import in_parallel, read_ahead
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
     from pathlib import Path
 
     from zoho_connector.load import Progress
@@ -271,6 +271,22 @@ class CrmReads(CrmMetadata):
             ZohoInputError: At once, as :meth:`pages` does, not at the first record.
         """
         return itertools.chain.from_iterable(self.pages(module, **options))
+
+    def find_ids(self, module: str, field: str, values: Iterable[str]) -> dict[str, list[str]]:
+        """The ids of the records whose ``field`` has each value, by the value casefolded.
+
+        One COQL ``in`` read (50 values a call); every value asked is a key, with ``[]`` when
+        no record has it. Text matches as Zoho's COQL matches it: whatever the case.
+        """
+        asked = sorted({str(value) for value in values})
+        found: dict[str, list[str]] = {value.casefold(): [] for value in asked}
+        if not asked:
+            return found
+        condition = query_condition(field, "in", asked)
+        fields = [] if field == "id" else [field]
+        for record in self.records(module, filter=condition, fields=fields):
+            found.setdefault(str(record[field]).casefold(), []).append(str(record["id"]))
+        return found
 
     def read(
         self,

@@ -13,7 +13,6 @@ from typing import Any
 
 from typing_extensions import override
 
-from zoho_connector.conditions import query_condition
 from zoho_connector.crm_read import PageRead, rest
 from zoho_connector.crm_reads import CrmReads
 from zoho_connector.errors import ZohoError, ZohoInputError
@@ -190,31 +189,23 @@ class CrmWrites(CrmReads):
     def _delete_batch(
         self, module: str, rows: list[dict[str, Any]], sync_key: str
     ) -> list[RowResult]:
-        """Delete by id, or by the sync key's value (the ids found by COQL first)."""
+        """Delete by id, or by the sync key's value (the id found by COQL first)."""
         keyless = [str(row[sync_key]) for row in rows if not row.get("id")]
-        found = self._ids_by(module, sync_key, keyless) if keyless else {}
-        ids = [row.get("id") or found.get(str(row[sync_key])) for row in rows]
-        known = [{"id": record_id} for record_id in ids if record_id]
+        found = self.find_ids(module, sync_key, keyless) if keyless else {}
+        ids: list[str | RowResult] = []
+        for row in rows:
+            matches = [row["id"]] if row.get("id") else found[str(row[sync_key]).casefold()]
+            if len(matches) == 1:
+                ids.append(str(matches[0]))
+                continue
+            code = "NOT_FOUND" if not matches else "DUPLICATE_DATA"
+            which = "no" if not matches else f"{len(matches)}"
+            message = f"{code}: {which} {module} records have {sync_key} = {row[sync_key]!r}"
+            ids.append(RowResult(False, message, code, {"field": sync_key}))
+        known = [{"id": record_id} for record_id in ids if isinstance(record_id, str)]
         answer = self._send(Action.DELETE, module, known) if known else {}
         outcome = iter(_gone(entry) for entry in (answer or {}).get("data") or [])
-        return [
-            next(outcome)
-            if record_id
-            else RowResult(
-                False,
-                f"NOT_FOUND: no {module} record has {sync_key} = {row[sync_key]!r}",
-                "NOT_FOUND",
-                {"field": sync_key},
-            )
-            for record_id, row in zip(ids, rows, strict=True)
-        ]
-
-    def _ids_by(self, module: str, field: str, values: list[str]) -> dict[str, str]:
-        """The ids of the records whose ``field`` has one of ``values``, by value."""
-        # One condition: COQL's 50-value cap on ``in`` is split by conditions.py.
-        condition = query_condition(field, "in", values)
-        records = self.records(module, filter=condition, fields=[field])
-        return {str(record[field]): record["id"] for record in records}
+        return [next(outcome) if isinstance(record_id, str) else record_id for record_id in ids]
 
     def _retrieve_batch(self, module: str, rows: list[dict[str, Any]]) -> list[RowResult]:
         ids = [str(row["id"]) for row in rows]

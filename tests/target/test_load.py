@@ -59,14 +59,16 @@ def destination() -> Iterator[Emulator]:
         yield emulator
 
 
-def catalog_of(emulator: Emulator, workdir: Path, *streams: str) -> dict[str, Any]:
-    """The discovered catalog with only ``streams`` selected, less the org-bound fields."""
+def catalog_of(
+    emulator: Emulator, workdir: Path, *streams: str, bound: tuple[str, ...] = ORG_BOUND
+) -> dict[str, Any]:
+    """The discovered catalog with only ``streams`` selected, less the ``bound`` fields."""
     catalog: dict[str, Any] = run_tap(workdir, tap_config(emulator), discover=True).messages[0]
     for entry in catalog["streams"]:
         for item in entry["metadata"]:
             if not item["breadcrumb"]:
                 item["metadata"]["selected"] = entry["tap_stream_id"] in streams
-            elif item["breadcrumb"][-1] in ORG_BOUND:
+            elif item["breadcrumb"][-1] in bound:
                 item["metadata"]["selected"] = False
     return catalog
 

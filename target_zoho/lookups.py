@@ -1,0 +1,273 @@
+"""A stream's lookups and owners: from the source org's ids to the destination org's.
+
+A lookup of a record the run wrote (a copy's parent) follows it to its copy's id. Else it
+keeps its id when the destination has that record (a record written back to its own
+org). Else it is matched on a field of the looked-up module: the route's ``lookups`` setting
+names one that holds the source record's id (an external id field), or by default the
+module's name field (``Account_Name``, ``Full_Name``...) is matched with the lookup's name.
+Owners and user lookups are matched by the user's email (``default_owner`` when none is).
+Values are looked up in batches (COQL ``in``, 50 values a call) and cached for the run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from target_zoho.payloads import PayloadError
+from zoho_connector import fields as zoho_fields
+from zoho_connector.errors import ZohoInputError, shown
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping, Sequence
+
+    from zoho_connector.crm import ZohoCRM
+    from zoho_connector.load import RowResult
+
+#: The looked-up "module" of owner and user lookups.
+USERS = "users"
+#: What to do with a lookup no destination record matches: fail its record, or leave it out.
+UNRESOLVED = ("reject", "drop")
+
+
+@dataclasses.dataclass(frozen=True)
+class Match:
+    """How a lookup field's values are found in the destination.
+
+    Attributes:
+        field: The lookup field.
+        module: The looked-up module (``users`` for owners).
+        on: The looked-up module's field matched (``email`` for users).
+        by_id: Whether the source lookup's id is matched (else its name, or a user's email).
+    """
+
+    field: str
+    module: str
+    on: str
+    by_id: bool
+
+    def value(self, source: Mapping[str, Any]) -> str | None:
+        """What a source lookup (``{"id", "name"}``) is matched by: its id or its name."""
+        value = source.get("id" if self.by_id else "name")
+        return None if value in (None, "") else str(value)
+
+
+class CrmLookups:
+    """Resolves the lookups of one CRM module's records (see the module docstring).
+
+    Args:
+        crm: The destination org's client.
+        fields: The module's fields, by API name.
+        settings: The route's ``lookups``: lookup field → the looked-up module's field that
+            holds the source record's id.
+
+    Raises:
+        ZohoInputError: ``settings`` names a field that is no writable lookup.
+        unresolved: ``reject`` (the record fails, naming the field) or ``drop`` (the lookup
+            is left out).
+        default_owner: The email of the user owning records whose owner matches none.
+        copies: Module → source record id → its copy's id, for the records the run wrote
+            (shared by the run's streams): a lookup of one of them follows it first.
+    """
+
+    def __init__(
+        self,
+        crm: ZohoCRM,
+        fields: Mapping[str, Mapping[str, Any]],
+        settings: Mapping[str, str],
+        *,
+        unresolved: str = "reject",
+        default_owner: str | None = None,
+        copies: dict[str, dict[str, str]] | None = None,
+    ) -> None:
+        self.crm = crm
+        self.copies = {} if copies is None else copies
+        self.on_unresolved = unresolved
+        self.default_owner = default_owner
+        self.matches = {
+            name: match
+            for name, field in fields.items()
+            if (match := _match(field, settings.get(name))) is not None
+        }
+        unknown = sorted(
+            name
+            for name in settings
+            if name not in self.matches or self.matches[name].module == USERS
+        )
+        if unknown:
+            msg = (
+                f"lookups names what is no writable lookup of a module: {', '.join(unknown)} "
+                "(owners and user lookups are matched by email)"
+            )
+            raise ZohoInputError(msg)
+        #: (module, field) → casefolded value → the destination ids that have it.
+        self._found: dict[tuple[str, str], dict[str, list[str]]] = {}
+        #: Lookups left out (with ``drop``), for the log.
+        self.dropped = 0
+        self._users: dict[str, list[str]] | None = None
+
+    def resolve(
+        self,
+        sources: Sequence[Mapping[str, Any]],
+        payloads: Sequence[dict[str, Any]],
+        coming: Collection[str] = (),
+    ) -> dict[int, PayloadError]:
+        """Rewrite the payloads' lookups to destination ids, a batch of calls for them all.
+
+        Args:
+            sources: The records as they came (renamed to fields), for the lookups' names.
+            payloads: Their write bodies, changed in place.
+            coming: Ids of source records about to be written: lookups of them are not
+                looked up (they will follow the copies).
+
+        Returns:
+            By position, the records whose lookup matched no destination record (``reject``).
+        """
+        present = [
+            (number, match, _lookup(source[match.field]))
+            for number, (source, payload) in enumerate(zip(sources, payloads, strict=True))
+            for match in self.matches.values()
+            if source.get(match.field) not in (None, "") and match.field in payload
+        ]
+        self._look_up(
+            [(match, value) for _, match, value in present if str(value.get("id")) not in coming]
+        )
+        failures: dict[int, PayloadError] = {}
+        for number, match, value in present:
+            target = self._target(match, value)
+            if target is not None:
+                payloads[number][match.field] = {"id": target}
+            elif self.on_unresolved == "drop":
+                del payloads[number][match.field]
+                self.dropped += 1
+            else:
+                failures.setdefault(number, self._unresolved(match, value))
+        return failures
+
+    def unresolved(self, source: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+        """A record's lookups that resolve to nothing yet: field → the source lookup."""
+        return {
+            match.field: value
+            for match in self.matches.values()
+            if source.get(match.field) not in (None, "")
+            and self._target(match, value := _lookup(source[match.field])) is None
+        }
+
+    def remember(self, module: str, results: Mapping[Any, RowResult]) -> None:
+        """Note the ids the run's copies got, by their source records' ids."""
+        copied = self.copies.setdefault(module, {})
+        for source_id, result in results.items():
+            record_id = result.details.get("id")
+            if source_id is not None and result.success and record_id:
+                copied[str(source_id)] = str(record_id)
+
+    def _look_up(self, needs: list[tuple[Match, Mapping[str, Any]]]) -> None:
+        """Find what is not cached yet: first the ids as they are, then by the match field."""
+        needs = [(match, value) for match, value in needs if not self._copied(match, value)]
+        ids: dict[str, set[str]] = {}
+        needs = [(match, value) for match, value in needs if match.module != USERS]
+        for match, value in needs:
+            # Only a Zoho id (digits) can be the destination's own; COQL refuses others.
+            if str(value.get("id", "")).isdigit():
+                ids.setdefault(match.module, set()).add(str(value["id"]))
+        for module, wanted in ids.items():
+            self._find(module, "id", wanted)
+        wanted_by: dict[tuple[str, str], set[str]] = {}
+        for match, value in needs:
+            key = match.value(value)
+            if key is not None and not self._known(match, value):
+                wanted_by.setdefault((match.module, match.on), set()).add(key)
+        for (module, on), values in wanted_by.items():
+            self._find(module, on, values)
+
+    def _find(self, module: str, field: str, values: set[str]) -> None:
+        cache = self._found.setdefault((module, field), {})
+        # A miss is asked again: the record may have been written since (a parent later in
+        # the run).
+        missing = {value for value in values if not cache.get(value.casefold())}
+        if missing:
+            cache.update(self.crm.find_ids(module, field, missing))
+
+    def _user_index(self) -> dict[str, list[str]]:
+        """The destination's active users' ids, by id and by email casefolded; read once."""
+        if self._users is None:
+            self._users = {}
+            for user in self.crm.users():
+                if user.get("status") != "active":
+                    continue
+                self._users[str(user["id"])] = [str(user["id"])]
+                if user.get("email"):
+                    email = str(user["email"]).casefold()
+                    self._users.setdefault(email, []).append(str(user["id"]))
+        return self._users
+
+    def _known(self, match: Match, value: Mapping[str, Any]) -> bool:
+        """Whether the destination has the source lookup's own id."""
+        found = self._found.get((match.module, "id"), {})
+        return bool(found.get(str(value.get("id", "")).casefold()))
+
+    def _copied(self, match: Match, value: Mapping[str, Any]) -> str | None:
+        """The id the run's copy of the looked-up record got, if the run wrote it."""
+        return self.copies.get(match.module, {}).get(str(value.get("id")))
+
+    def _target(self, match: Match, value: Mapping[str, Any]) -> str | None:
+        """The destination id a source lookup resolves to, or None."""
+        copied = self._copied(match, value)
+        if copied is not None:
+            return copied
+        if match.module == USERS:
+            return self._user(value)
+        if self._known(match, value):
+            return str(value["id"])
+        key = match.value(value)
+        found = self._found.get((match.module, match.on), {})
+        ids = found.get(key.casefold(), []) if key is not None else []
+        return ids[0] if len(ids) == 1 else None
+
+    def _user(self, value: Mapping[str, Any]) -> str | None:
+        """A source user's destination id: the same id, else by email, else the default."""
+        users = self._user_index()
+        for key in (str(value.get("id") or ""), str(value.get("email") or "").casefold()):
+            if key and len(users.get(key, [])) == 1:
+                return users[key][0]
+        default = users.get((self.default_owner or "").casefold(), [])
+        return default[0] if self.default_owner and len(default) == 1 else None
+
+    def _unresolved(self, match: Match, value: Mapping[str, Any]) -> PayloadError:
+        if match.module == USERS:
+            who = value.get("email") or value.get("name") or value.get("id")
+            message = (
+                f"no active user of the destination is {shown(repr(who))} (by id or email; set "
+                "default_owner, or unresolved_lookups to drop)"
+            )
+            return PayloadError(match.field, message, "LOOKUP_NOT_FOUND")
+        key = match.value(value)
+        found = self._found.get((match.module, match.on), {})
+        count = len(found.get(key.casefold(), [])) if key is not None else 0
+        which = f"{count} {match.module} records have" if count else f"no {match.module} record has"
+        message = (
+            f"{which} {match.on} = {shown(repr(key))} in the destination (map the field in "
+            "the stream's lookups, or set unresolved_lookups to drop)"
+        )
+        return PayloadError(match.field, message, "LOOKUP_NOT_FOUND")
+
+
+def _lookup(value: Any) -> Mapping[str, Any]:
+    """A lookup's value as an object: a bare id (a warehouse's column) as ``{"id"}``."""
+    return value if isinstance(value, dict) else {"id": str(value)}
+
+
+def _match(field: Mapping[str, Any], setting: str | None) -> Match | None:
+    """How a writable lookup field is matched, or None for a field that is no lookup."""
+    name = str(field.get("api_name"))
+    data_type = field.get("data_type")
+    if not zoho_fields.writable(field):
+        return None
+    if data_type in ("ownerlookup", "userlookup"):
+        return Match(name, USERS, "email", by_id=False)
+    module = zoho_fields.lookup_module(field)
+    if data_type != "lookup" or module is None:
+        return None
+    if setting:
+        return Match(name, module, setting, by_id=True)
+    return Match(name, module, zoho_fields.NAME_FIELDS.get(module, "Name"), by_id=False)

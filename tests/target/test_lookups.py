@@ -1,0 +1,175 @@
+"""Lookups and owners across orgs: tap-zoho piped into target-zoho, from one emulated org into
+an empty one whose ids and users' ids are its own (its users have the same emails)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.server import Emulator, running_emulator
+from tests.singer import record_message, run_target, schema_message, tap_config, write_json
+from tests.target.test_load import catalog_of, coql
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+
+@pytest.fixture(scope="module")
+def source() -> Iterator[Emulator]:
+    with running_emulator("--records", "300", "--concurrency", "0") as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def destination() -> Iterator[Emulator]:
+    flags = ("--records", "0", "--seed", "7", "--org", "1", "--concurrency", "0")
+    with running_emulator(*flags) as emulator:
+        yield emulator
+
+
+def pipe(source: Emulator, destination: Emulator, workdir: Path, **settings: Any) -> str:
+    """``tap-zoho | target-zoho`` of Accounts and Contacts; the target's stderr."""
+    workdir.mkdir()
+    # Owners are written (matched by email); layouts stay the destination's own.
+    catalog = catalog_of(source, workdir, "crm_accounts", "crm_contacts", bound=("Layout",))
+    tap = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tap_zoho",
+            "--config",
+            str(write_json(workdir / "tap.json", tap_config(source, include_deletes=False))),
+            "--catalog",
+            str(write_json(workdir / "catalog.json", catalog)),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    config = tap_config(destination, **settings)
+    target = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "target_zoho",
+            "--config",
+            str(write_json(workdir / "t.json", config)),
+        ],
+        stdin=tap.stdout,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert tap.stdout is not None
+    tap.stdout.close()
+    assert tap.wait(timeout=60) == 0
+    assert target.returncode == 0, target.stderr[-3000:]
+    return target.stderr
+
+
+def by_name(emulator: Emulator, query: str, key: str) -> dict[str, dict[str, Any]]:
+    return {row[key]: row for row in coql(emulator, query)}
+
+
+def test_a_copy_resolves_lookups_and_owners_in_the_destination(
+    source: Emulator, destination: Emulator, tmp_path: Path
+) -> None:
+    stderr = pipe(source, destination, tmp_path / "first")
+    assert "run total: 597 created, 0 updated, 0 deleted, 0 rejected" in stderr, stderr[-2000:]
+    calls = destination.stats()["by_endpoint"]
+    # Lookups by batch, never a call a record: ~600 records, a few dozen COQL reads at most.
+    assert calls.get("POST /crm/{version}/coql", 0) <= 30, calls
+    # Parents that point at each other (the seed has a few): written, then updated.
+    assert calls["PUT /crm/{version}/{module}"] >= 1, calls
+    accounts = "select Account_Name, Parent_Account, Owner from Accounts where id is not null"
+    contacts = "select Email, Account_Name, Owner from Contacts where id is not null"
+    before = by_name(source, accounts, "Account_Name")
+    after = by_name(destination, accounts, "Account_Name")
+    assert set(after) == set(before)
+    users = {user["id"]: user["email"] for user in source.crm("GET", "users").json()["users"]}
+    their = {user["id"]: user["email"] for user in destination.crm("GET", "users").json()["users"]}
+    for name, account in before.items():
+        copied = after[name]
+        assert copied["Owner"]["id"] != account["Owner"]["id"]  # the destination's own user
+        assert their[copied["Owner"]["id"]] == users[account["Owner"]["id"]]
+        parent = account["Parent_Account"]
+        assert (copied["Parent_Account"] or {}).get("name") == (parent or {}).get("name"), name
+    source_contacts = by_name(source, contacts, "Email")
+    copied_contacts = by_name(destination, contacts, "Email")
+    assert set(copied_contacts) == set(source_contacts)
+    for email, contact in source_contacts.items():
+        company = (contact["Account_Name"] or {}).get("name")
+        assert (copied_contacts[email]["Account_Name"] or {}).get("name") == company, email
+
+
+#: A mapped stream of Contacts whose Account_Name lookup names the account by an id of the
+#: source, held in the destination's Ticker_Symbol.
+MAPPED = {
+    "product": "crm",
+    "module": "Contacts",
+    "action": "integrate",
+    "sync_key": "Email",
+    "fields": {"email": "Email", "last": "Last_Name", "company": "Account_Name"},
+    "lookups": {"Account_Name": "Ticker_Symbol"},
+}
+SCHEMA = {
+    "email": {"type": "string"},
+    "last": {"type": "string"},
+    "company": {"type": ["object", "null"], "properties": {"id": {"type": "string"}}},
+    "Owner": {"type": ["object", "null"], "properties": {"email": {"type": "string"}}},
+}
+
+
+def people_with(
+    destination: Emulator, workdir: Path, records: list[dict[str, Any]], **settings: Any
+) -> Any:
+    workdir.mkdir()
+    config = {**tap_config(destination), "streams": {"people": MAPPED}, **settings}
+    messages = [
+        schema_message("people", SCHEMA, []),
+        *(record_message("people", r) for r in records),
+    ]
+    return run_target(workdir, config, messages)
+
+
+def test_lookups_by_an_external_id_owners_by_email_and_the_unresolved(
+    destination: Emulator, tmp_path: Path
+) -> None:
+    created = destination.crm(
+        "POST", "Accounts", json={"data": [{"Account_Name": "Kiwi Ltd", "Ticker_Symbol": "SRC-1"}]}
+    ).json()["data"][0]["details"]["id"]
+    owner = {"email": "dana.kim@example.test"}
+    good = {"email": "a@example.test", "last": "A", "company": {"id": "SRC-1"}, "Owner": owner}
+    lost = {"email": "b@example.test", "last": "B", "company": {"id": "SRC-404"}}
+    stranger = {"email": "c@example.test", "last": "C", "Owner": {"email": "who@example.test"}}
+    refused = people_with(destination, tmp_path / "reject", [good, lost, stranger])
+    assert refused.returncode != 0
+    assert "field Account_Name: LOOKUP_NOT_FOUND" in refused.stderr
+    assert "Ticker_Symbol = 'SRC-404'" in refused.stderr
+    assert "field Owner: LOOKUP_NOT_FOUND" in refused.stderr
+    contacts = by_name(
+        destination, "select Email, Account_Name, Owner from Contacts where id is not null", "Email"
+    )
+    assert contacts["a@example.test"]["Account_Name"]["id"] == created
+    emails = {user["id"]: user["email"] for user in destination.crm("GET", "users").json()["users"]}
+    assert emails[contacts["a@example.test"]["Owner"]["id"]] == "dana.kim@example.test"
+    assert set(contacts) == {"a@example.test"}
+
+    dropped = people_with(
+        destination,
+        tmp_path / "drop",
+        [lost, stranger],
+        unresolved_lookups="drop",
+        default_owner="emile.laurent@example.test",
+    )
+    assert dropped.returncode == 0, dropped.stderr[-2000:]
+    assert "1 lookup matched nothing in the destination and was left out" in dropped.stderr
+    contacts = by_name(
+        destination, "select Email, Account_Name, Owner from Contacts where id is not null", "Email"
+    )
+    assert contacts["b@example.test"]["Account_Name"] is None
+    assert emails[contacts["c@example.test"]["Owner"]["id"]] == "emile.laurent@example.test"
