@@ -5,7 +5,8 @@ keeps its id when the destination has that record (a record written back to its 
 org). Else it is matched on a field of the looked-up module: the route's ``lookups`` setting
 names one that holds the source record's id (an external id field), or by default the
 module's name field (``Account_Name``, ``Full_Name``...) is matched with the lookup's name.
-Owners and user lookups are matched by the user's email (``default_owner`` when none is).
+Owners and user lookups are matched by the user's email (``default_owner`` when none is),
+a record's layout by its name.
 Values are looked up in batches (COQL ``in``, 50 values a call) and cached for the run.
 """
 
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 
 #: The looked-up "module" of owner and user lookups.
 USERS = "users"
+#: The looked-up "module" of a record's layout (matched by id, else by name).
+LAYOUTS = "layouts"
 #: What to do with a lookup no destination record matches: fail its record, or leave it out.
 UNRESOLVED = ("reject", "drop")
 
@@ -57,6 +60,7 @@ class CrmLookups:
 
     Args:
         crm: The destination org's client.
+        module: The module written.
         fields: The module's fields, by API name.
         settings: The route's ``lookups``: lookup field → the looked-up module's field that
             holds the source record's id.
@@ -73,6 +77,7 @@ class CrmLookups:
     def __init__(
         self,
         crm: ZohoCRM,
+        module: str,
         fields: Mapping[str, Mapping[str, Any]],
         settings: Mapping[str, str],
         *,
@@ -81,6 +86,7 @@ class CrmLookups:
         copies: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self.crm = crm
+        self.module = module
         self.copies = {} if copies is None else copies
         self.on_unresolved = unresolved
         self.default_owner = default_owner
@@ -92,7 +98,7 @@ class CrmLookups:
         unknown = sorted(
             name
             for name in settings
-            if name not in self.matches or self.matches[name].module == USERS
+            if name not in self.matches or self.matches[name].module in (USERS, LAYOUTS)
         )
         if unknown:
             msg = (
@@ -165,7 +171,7 @@ class CrmLookups:
         """Find what is not cached yet: first the ids as they are, then by the match field."""
         needs = [(match, value) for match, value in needs if not self._copied(match, value)]
         ids: dict[str, set[str]] = {}
-        needs = [(match, value) for match, value in needs if match.module != USERS]
+        needs = [(match, value) for match, value in needs if match.module not in (USERS, LAYOUTS)]
         for match, value in needs:
             # Only a Zoho id (digits) can be the destination's own; COQL refuses others.
             if str(value.get("id", "")).isdigit():
@@ -196,9 +202,10 @@ class CrmLookups:
                 if user.get("status") != "active":
                     continue
                 self._users[str(user["id"])] = [str(user["id"])]
-                if user.get("email"):
-                    email = str(user["email"]).casefold()
-                    self._users.setdefault(email, []).append(str(user["id"]))
+                for key in ("email", "full_name"):
+                    if user.get(key):
+                        name = str(user[key]).casefold()
+                        self._users.setdefault(name, []).append(str(user["id"]))
         return self._users
 
     def _known(self, match: Match, value: Mapping[str, Any]) -> bool:
@@ -217,6 +224,8 @@ class CrmLookups:
             return copied
         if match.module == USERS:
             return self._user(value)
+        if match.module == LAYOUTS:
+            return self._layout(value)
         if self._known(match, value):
             return str(value["id"])
         key = match.value(value)
@@ -224,10 +233,27 @@ class CrmLookups:
         ids = found.get(key.casefold(), []) if key is not None else []
         return ids[0] if len(ids) == 1 else None
 
+    def _layout(self, value: Mapping[str, Any]) -> str | None:
+        """A source layout's destination id: the same id, else the layout of its name."""
+        layouts = self.crm.references.layouts(self.module)
+        if str(value.get("id")) in layouts:
+            return str(value["id"])
+        name = str(value.get("name") or "").casefold()
+        named = [layout for layout, label in layouts.items() if label.casefold() == name]
+        return named[0] if len(named) == 1 else None
+
     def _user(self, value: Mapping[str, Any]) -> str | None:
-        """A source user's destination id: the same id, else by email, else the default."""
+        """A source user's destination id: the same id, else by email, else the default.
+
+        A user lookup carries no email: its user's name stands for it.
+        """
         users = self._user_index()
-        for key in (str(value.get("id") or ""), str(value.get("email") or "").casefold()):
+        keys = (
+            value.get("id"),
+            value.get("email"),
+            None if value.get("email") else value.get("name"),
+        )
+        for key in (str(key).casefold() for key in keys if key):
             if key and len(users.get(key, [])) == 1:
                 return users[key][0]
         default = users.get((self.default_owner or "").casefold(), [])
@@ -265,8 +291,10 @@ def _match(field: Mapping[str, Any], setting: str | None) -> Match | None:
         return None
     if data_type in ("ownerlookup", "userlookup"):
         return Match(name, USERS, "email", by_id=False)
+    if data_type == "layout":
+        return Match(name, LAYOUTS, "name", by_id=False)
     module = zoho_fields.lookup_module(field)
-    if data_type != "lookup" or module is None:
+    if data_type not in ("lookup", "multi_module_lookup") or module is None:
         return None
     if setting:
         return Match(name, module, setting, by_id=True)

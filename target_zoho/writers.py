@@ -58,6 +58,7 @@ class Writer:
             )
             self.lookups: CrmLookups | None = CrmLookups(
                 client,
+                self.module,
                 self.payloads.fields,
                 route.lookups,
                 unresolved=unresolved_lookups,

@@ -32,10 +32,13 @@ def destination() -> Iterator[Emulator]:
 
 
 def pipe(source: Emulator, destination: Emulator, workdir: Path, **settings: Any) -> str:
-    """``tap-zoho | target-zoho`` of Accounts and Contacts; the target's stderr."""
+    """``tap-zoho | target-zoho`` of Accounts, Contacts, Deals and Service_Visits (with their
+    owners, layouts, module lookups and a user lookup); the target's stderr.
+    """
     workdir.mkdir()
-    # Owners are written (matched by email); layouts stay the destination's own.
-    catalog = catalog_of(source, workdir, "crm_accounts", "crm_contacts", bound=("Layout",))
+    # Owners (matched by email) and layouts (by name) are written too.
+    streams = ("crm_accounts", "crm_contacts", "crm_deals", "crm_service_visits")
+    catalog = catalog_of(source, workdir, *streams, bound=())
     tap = subprocess.Popen(
         [
             sys.executable,
@@ -79,9 +82,9 @@ def test_a_copy_resolves_lookups_and_owners_in_the_destination(
     source: Emulator, destination: Emulator, tmp_path: Path
 ) -> None:
     stderr = pipe(source, destination, tmp_path / "first")
-    assert "run total: 597 created, 0 updated, 0 deleted, 0 rejected" in stderr, stderr[-2000:]
+    assert "run total: 1,193 created, 0 updated, 0 deleted, 0 rejected" in stderr, stderr[-2000:]
     calls = destination.stats()["by_endpoint"]
-    # Lookups by batch, never a call a record: ~600 records, a few dozen COQL reads at most.
+    # Lookups by batch, never a call a record: ~1,200 records, a few dozen COQL reads at most.
     assert calls.get("POST /crm/{version}/coql", 0) <= 30, calls
     # Parents that point at each other (the seed has a few): written, then updated.
     assert calls["PUT /crm/{version}/{module}"] >= 1, calls

@@ -50,6 +50,10 @@ class References:
 
     def layout_name(self, module: str, layout_id: str) -> str | None:
         """The name of one of a module's layouts."""
+        return self.layouts(module).get(layout_id)
+
+    def layouts(self, module: str) -> dict[str, str]:
+        """A module's layouts, id to name (fetched once)."""
         layouts = self._layouts.get(module)
         if layouts is None:
             with self._lock:
@@ -60,7 +64,7 @@ class References:
                         for layout in body.get("layouts") or []
                     }
                 layouts = self._layouts[module]
-        return layouts.get(layout_id)
+        return layouts
 
     def tags(self, module: str) -> list[dict[str, Any]]:
         """A module's tags: ``id``, ``name``, ``color_code``."""
