@@ -51,14 +51,6 @@ def source() -> Iterator[Emulator]:
         yield emulator
 
 
-@pytest.fixture
-def destination() -> Iterator[Emulator]:
-    """An org with no records in its main modules, seeded differently from the source."""
-    flags = ("--records", "0", "--seed", "7", "--org", "1", "--concurrency", "0")
-    with running_emulator(*flags) as emulator:
-        yield emulator
-
-
 def catalog_of(
     emulator: Emulator, workdir: Path, *streams: str, bound: tuple[str, ...] = ORG_BOUND
 ) -> dict[str, Any]:

@@ -24,13 +24,6 @@ def source() -> Iterator[Emulator]:
         yield emulator
 
 
-@pytest.fixture
-def destination() -> Iterator[Emulator]:
-    flags = ("--records", "0", "--seed", "7", "--org", "1", "--concurrency", "0")
-    with running_emulator(*flags) as emulator:
-        yield emulator
-
-
 def pipe(source: Emulator, destination: Emulator, workdir: Path, **settings: Any) -> str:
     """``tap-zoho | target-zoho`` of Accounts, Contacts, Deals and Service_Visits (with their
     owners, layouts, module lookups and a user lookup); the target's stderr.
