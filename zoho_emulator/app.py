@@ -42,6 +42,7 @@ async def _stats(request: Request) -> JSONResponse:
             **emulator.traffic.snapshot(),
             "token_refreshes": emulator.tokens.refreshes,
             "bulk_read": emulator.bulk_reads.stats(),
+            "bulk_write": emulator.bulk_writes.stats(),
             "churn": emulator.churn.stats(),
         }
     )
@@ -133,9 +134,10 @@ async def _http_error(request: Request, error: Exception) -> Response:
 
 @contextlib.asynccontextmanager
 async def _background(app: Starlette) -> AsyncIterator[None]:
-    """Run Bulk Read jobs and churn in the background while the server serves."""
+    """Run Bulk Read and Bulk Write jobs and churn in the background while the server serves."""
     emulator: Emulator = app.state.emulator
-    async with emulator.bulk_reads.running(), emulator.churn.running():
+    bulk_reads, bulk_writes = emulator.bulk_reads, emulator.bulk_writes
+    async with bulk_reads.running(), bulk_writes.running(), emulator.churn.running():
         yield
 
 

@@ -154,6 +154,19 @@ def _parser() -> argparse.ArgumentParser:
         default=defaults.bulk_page_rows,
         help="records a page of an export holds",
     )
+    bulk_write = serve.add_argument_group("bulk write")
+    bulk_write.add_argument(
+        "--bulk-write-job-seconds",
+        type=float,
+        default=defaults.bulk_write_job_seconds,
+        help="least seconds a job runs (one at a time: the next waits ADDED)",
+    )
+    bulk_write.add_argument(
+        "--bulk-write-failure-rate",
+        type=float,
+        default=defaults.bulk_write_failure_rate,
+        help="share of jobs that end FAILED, no row written",
+    )
     churn = serve.add_argument_group("churn (records changing while clients read)")
     churn.add_argument(
         "--churn-per-second",

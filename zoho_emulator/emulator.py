@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from zoho_emulator.crm.bulk_jobs import BulkReads
+from zoho_emulator.crm.bulk_write_jobs import BulkWrites
 from zoho_emulator.crm.churn import Churn
 from zoho_emulator.crm.org import CrmOrg
 from zoho_emulator.desk.org import DeskOrg
@@ -31,10 +32,11 @@ class Emulator:
         self.crm = CrmOrg(settings)
         self.desk = DeskOrg(settings)
         self.bulk_reads = BulkReads(settings)
+        self.bulk_writes = BulkWrites(settings)
         self.churn = Churn(settings, lambda: self.crm)
 
     def reset(self) -> None:
-        """Restore the seeded data, drop Bulk Read jobs and zero the counters; tokens stay valid.
+        """Restore the seeded data, drop Bulk jobs and uploads, zero counters; tokens stay valid.
 
         A revoked refresh token is restored. Churn goes on (with its draws restarted) over the
         restored data.
@@ -42,6 +44,7 @@ class Emulator:
         self.crm = CrmOrg(self.settings)
         self.desk = DeskOrg(self.settings)
         self.bulk_reads.reset()
+        self.bulk_writes.reset()
         self.churn.reset()
         self.traffic.reset()
         self.tokens.reset_throttle()

@@ -29,6 +29,8 @@ RUNTIME_SETTINGS = frozenset(
         "bulk_job_seconds",
         "bulk_failure_rate",
         "bulk_page_rows",
+        "bulk_write_job_seconds",
+        "bulk_write_failure_rate",
         "churn_per_second",
         "churn_module",
         "churn_delete_share",
@@ -95,6 +97,10 @@ class Settings:
         bulk_job_seconds: Least time a Bulk Read job takes from creation to completion.
         bulk_failure_rate: Share of Bulk Read jobs that end in FAILURE.
         bulk_page_rows: Records a Bulk Read page holds (Zoho's 200,000).
+        bulk_write_job_seconds: Least time a Bulk Write job takes from its start to its
+            completion (jobs run one at a time: the next one waits ADDED meanwhile).
+        bulk_write_failure_rate: Share of Bulk Write jobs that end FAILED, none of their rows
+            written.
         churn_per_second: Background changes a second to ``churn_module``'s records (0: off).
         churn_module: The module whose records churn changes.
         churn_delete_share: Share of churn events that delete a record instead of updating it.
@@ -114,6 +120,8 @@ class Settings:
         "ZohoCRM.org.READ",
         "ZohoCRM.coql.READ",
         "ZohoCRM.bulk.READ",
+        "ZohoCRM.bulk.CREATE",
+        "ZohoFiles.files.ALL",
         "ZohoSearch.securesearch.READ",
         "Desk.tickets.ALL",
         "Desk.contacts.ALL",
@@ -144,6 +152,8 @@ class Settings:
     bulk_job_seconds: float = 1.0
     bulk_failure_rate: float = 0.0
     bulk_page_rows: int = 200_000
+    bulk_write_job_seconds: float = 1.0
+    bulk_write_failure_rate: float = 0.0
     churn_per_second: float = 0.0
     churn_module: str = "Leads"
     churn_delete_share: float = 0.0

@@ -11,6 +11,7 @@ import collections
 import json
 import math
 import random
+import re
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import ClientDisconnect
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 
 CRM_PREFIX = "/crm/"
 DESK_PREFIX = "/api/v1/"
+#: Zoho's Bulk Write result URLs, ``/v8/crm/{domain}/bulk-write/...``: CRM calls.
+_CRM_FILES = re.compile(r"/v\d+/crm/")
 #: Seconds until the daily credits come back, told in Desk's Retry-After (not documented by
 #: Zoho: public clients report the header; we assume the value).
 _CREDITS_RETRY_AFTER = 3600
@@ -32,7 +35,7 @@ _CREDITS_RETRY_AFTER = 3600
 
 def product_of(path: str) -> str | None:
     """``crm`` or ``desk`` for an API path; None for OAuth and inspection."""
-    if path.startswith(CRM_PREFIX):
+    if path.startswith(CRM_PREFIX) or _CRM_FILES.match(path):
         return "crm"
     if path.startswith(DESK_PREFIX):
         return "desk"

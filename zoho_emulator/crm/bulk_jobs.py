@@ -4,53 +4,36 @@ Sources: https://www.zoho.com/crm/developer/docs/api/v8/bulk-read/job-details.ht
 https://www.zoho.com/crm/developer/docs/api/v8/bulk-read/download-result.html and
 https://www.zoho.com/crm/developer/docs/api/bulk-read/limitations.html.
 
-Jobs run one at a time in a background task on the server's event loop (the module stores are
-not thread-safe). An export scans the module in a fixed order, streams CSV rows into a ZIP on
-disk and pauses every few milliseconds so that other calls keep being answered; it never holds
-more than one row, whatever the module's size.
+Jobs run one at a time in the background (:mod:`.jobs`). An export scans the module in a fixed
+order, streams CSV rows into a ZIP on disk and pauses every few milliseconds so that other
+calls keep being answered; it never holds more than one row, whatever the module's size.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import csv
 import dataclasses
 import functools
 import io
-import itertools
-import logging
-import random
-import shutil
-import tempfile
 import time
 import zipfile
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from zoho_emulator import background, timefmt
 from zoho_emulator.crm import catalog, coql
+from zoho_emulator.crm.jobs import COMPLETED, JobQueue, QueuedJob
 from zoho_emulator.seeded import mix
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterator
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
 
     from zoho_emulator.crm.org import CrmOrg
     from zoho_emulator.crm.store import ModuleStore
-    from zoho_emulator.settings import Settings
 
-ADDED, QUEUED, IN_PROGRESS, COMPLETED, FAILURE = (
-    "ADDED",
-    "QUEUED",
-    "IN PROGRESS",
-    "COMPLETED",
-    "FAILURE",
-)
+ADDED, QUEUED, FAILURE = "ADDED", "QUEUED", "FAILURE"
 DOWNLOADS_PER_MINUTE = 10
-#: Results kept a day: not documented by Zoho CRM; we assume it, as Zoho Creator's analogous
-#: API keeps them.
-RESULT_LIFETIME = 86_400
 #: How long an export runs before letting other calls in.
 _SLICE_SECONDS = 0.02
 #: Records per block of the export order (see :func:`export_order`).
@@ -63,15 +46,13 @@ _FAILURE_RESULT = {
         "details": {},
     }
 }
-_log = logging.getLogger("zoho_emulator")
 
 
-@dataclasses.dataclass(eq=False)
-class Job:
-    """One Bulk Read job.
+@dataclasses.dataclass(eq=False, kw_only=True)
+class Job(QueuedJob):
+    """One Bulk Read job (its life as :class:`.jobs.QueuedJob`'s).
 
     Attributes:
-        id: The job id.
         version: The API version it was created through (its download URL's).
         org: The CRM data it exports.
         store: The module it exports.
@@ -83,17 +64,11 @@ class Job:
         token_key: What its next page token is bound to.
         created_by: The user who created it.
         created_time: When it was created, as CRM writes datetimes.
-        ready_at: When, on the monotonic clock, it may complete at the earliest.
-        progress: ``QUEUED``, then ``IN PROGRESS`` once the worker takes it.
-        outcome: ``COMPLETED`` or ``FAILURE`` once the worker is done with it.
         count: Rows exported.
         more_records: Whether records remain after its page.
         next_page_token: The token of the next page, when there is one.
-        completed_at: When it completed, in epoch seconds.
-        path: The result ZIP, once completed.
     """
 
-    id: str
     version: str
     org: CrmOrg
     store: ModuleStore
@@ -105,21 +80,10 @@ class Job:
     token_key: tuple[Any, ...]
     created_by: dict[str, str]
     created_time: str
-    ready_at: float
     progress: str = QUEUED
-    outcome: str | None = None
     count: int = 0
     more_records: bool = False
     next_page_token: str | None = None
-    completed_at: float | None = None
-    path: Path | None = None
-
-    @property
-    def state(self) -> str:
-        """Its state: the worker's outcome shows only once the job's least duration is over."""
-        if self.outcome is None or time.monotonic() < self.ready_at:
-            return self.progress
-        return self.outcome
 
     def details(self) -> dict[str, Any]:
         """The job as ``GET /read/{job_id}`` shows it."""
@@ -146,46 +110,23 @@ class Job:
             body["result"] = _FAILURE_RESULT
         return body
 
-    def expired(self) -> bool:
-        """Whether its result is past keeping."""
-        return self.completed_at is not None and (
-            self.completed_at + RESULT_LIFETIME <= timefmt.now()
-        )
 
-
-class BulkReads:
+class BulkReads(JobQueue[Job]):
     """The Bulk Read jobs of one org, their worker and their files.
 
     Args:
         settings: The emulator settings (job duration, failure rate, page size).
     """
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.jobs: dict[str, Job] = {}
-        self._numbers = itertools.count()
-        self._queue: asyncio.Queue[Job] = asyncio.Queue()
-        self._directory: Path | None = None
-        self.reset()
+    ID_CODE: ClassVar[int] = catalog.BULK_JOB_CODE
+    FAILED: ClassVar[str] = FAILURE
+    PREFIX: ClassVar[str] = "zoho-emulator-bulk-"
 
     def reset(self) -> None:
         """Forget every job (a running export stops at its next pause) and zero the counters."""
-        for job in self.jobs.values():
-            if job.path is not None:
-                job.path.unlink(missing_ok=True)
-        self.jobs = {}
+        super().reset()
         self.downloads = 0
-        self._failures = random.Random(self.settings.seed)
         self._download_times: collections.deque[float] = collections.deque()
-
-    def new_id(self) -> str:
-        """A fresh job id (never reused, not even after a reset)."""
-        return catalog.record_id(catalog.BULK_JOB_CODE, next(self._numbers))
-
-    def submit(self, job: Job) -> None:
-        """Queue a job."""
-        self.jobs[job.id] = job
-        self._queue.put_nowait(job)
 
     def take_download(self) -> bool:
         """Count a download, unless 10 were counted in the last minute."""
@@ -199,7 +140,7 @@ class BulkReads:
 
     def stats(self) -> dict[str, int]:
         """The counters as ``GET /__emulator__/stats`` shows them under ``bulk_read``."""
-        states = [job.state for job in self.jobs.values()]
+        states = self.states()
         return {
             "jobs_created": len(states),
             "jobs_completed": states.count(COMPLETED),
@@ -207,34 +148,9 @@ class BulkReads:
             "downloads": self.downloads,
         }
 
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        """Run queued jobs while the server runs; remove every result file afterwards."""
-        self._directory = Path(tempfile.mkdtemp(prefix="zoho-emulator-bulk-"))
-        try:
-            async with background.running(self._work()):
-                yield
-        finally:
-            shutil.rmtree(self._directory, ignore_errors=True)
-            self._directory = None
-
-    def _current(self, job: Job) -> bool:
-        return self.jobs.get(job.id) is job
-
-    async def _work(self) -> None:
-        while True:
-            job = await self._queue.get()
-            if not self._current(job):
-                continue  # dropped by a reset while queued
-            job.progress = IN_PROGRESS
-            try:
-                await self._run(job)
-            except Exception:
-                _log.exception("bulk read job %s failed", job.id)
-                job.outcome = FAILURE
-
-    async def _run(self, job: Job) -> None:
-        if self._failures.random() < self.settings.bulk_failure_rate:
+    async def run(self, job: Job) -> None:
+        """Export one job's page, unless it is drawn to fail."""
+        if self.fails(self.settings.bulk_failure_rate):
             job.outcome = FAILURE
             return
         path = await self._export(job)
@@ -242,14 +158,11 @@ class BulkReads:
             return
         if job.more_records:
             job.next_page_token = job.org.issue_page_token(job.token_key, job.page + 1)[0]
-        job.path = path
-        job.completed_at = timefmt.now() + max(0.0, job.ready_at - time.monotonic())
-        job.outcome = COMPLETED
+        job.complete(path)
 
     async def _export(self, job: Job) -> Path | None:
         """Write a job's ZIP; None when a reset dropped the job meanwhile."""
-        assert self._directory is not None  # the worker runs only inside running()
-        part = self._directory / f"{job.id}.zip.part"
+        part = self.directory / f"{job.id}.zip.part"
         store, resolve = job.store, job.org.resolve_lookup
         cells = [_cell(column, resolve) for column in job.columns]
         skip = (job.page - 1) * job.per_page
@@ -268,7 +181,7 @@ class BulkReads:
             for scanned, index in enumerate(order):
                 if scanned % 64 == 0 and time.monotonic() >= pause_at:
                     await asyncio.sleep(0)
-                    if not self._current(job):
+                    if not self.current(job):
                         dropped = True
                         break
                     pause_at = time.monotonic() + _SLICE_SECONDS

@@ -19,8 +19,9 @@ from starlette.responses import FileResponse, JSONResponse
 
 from zoho_emulator.crm import catalog, coql
 from zoho_emulator.crm.bulk_criteria import column, parse_criteria
-from zoho_emulator.crm.bulk_jobs import ADDED, COMPLETED, FAILURE, Job
+from zoho_emulator.crm.bulk_jobs import ADDED, FAILURE, Job
 from zoho_emulator.crm.calls import call, json_body, module_access
+from zoho_emulator.crm.jobs import COMPLETED
 from zoho_emulator.errors import CrmError, crm_invalid_param
 
 if TYPE_CHECKING:
@@ -44,15 +45,7 @@ _UNSUPPORTED_MODULES = frozenset({"notes", "attachments", "emails"})
 async def create_read_job(request: Request) -> Response:
     """``POST /crm/bulk/{version}/read``: queue an export, 201 with the job id."""
     emulator = call(request, SCOPE)
-    media_type = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    if media_type != "application/json":
-        raise CrmError(
-            415,
-            "MEDIA_TYPE_NOT_SUPPORTED",
-            "the media type given is not supported; send Content-Type: application/json",
-            {"header_name": "Content-Type"},
-        )
-    body = await json_body(request)
+    body = await json_body(request, strict_type=True)
     query = body.get("query")
     if not isinstance(query, dict):
         raise _missing("query")

@@ -171,8 +171,22 @@ def ids_param(request: Request, limit: int = 100) -> list[str] | None:
     return ids
 
 
-async def json_body(request: Request) -> dict[str, Any]:
-    """The JSON object of a write body (400 UNABLE_TO_PARSE_DATA_TYPE otherwise)."""
+async def json_body(request: Request, *, strict_type: bool = False) -> dict[str, Any]:
+    """The JSON object of a write body (400 UNABLE_TO_PARSE_DATA_TYPE otherwise).
+
+    Args:
+        request: The call.
+        strict_type: Refuse a body not sent as ``application/json`` (415), as the Bulk APIs
+            do.
+    """
+    media_type = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if strict_type and media_type != "application/json":
+        raise CrmError(
+            415,
+            "MEDIA_TYPE_NOT_SUPPORTED",
+            "the media type given is not supported; send Content-Type: application/json",
+            {"header_name": "Content-Type"},
+        )
     try:
         body = json.loads(await request.body())
     except (ValueError, UnicodeDecodeError):

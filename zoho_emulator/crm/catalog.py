@@ -581,6 +581,8 @@ SUBFORM_ROW_CODE = 92
 LINK_ROW_CODE = 93
 METADATA_CODE = 94
 BULK_JOB_CODE = 95
+BULK_WRITE_CODE = 96
+UPLOAD_CODE = 97
 
 
 def module_size(module: Module, records: int) -> int:

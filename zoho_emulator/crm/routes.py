@@ -5,6 +5,12 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from zoho_emulator.crm.bulk_read import create_read_job, download_read_result, read_job_details
+from zoho_emulator.crm.bulk_write import (
+    create_write_job,
+    download_write_result,
+    upload_file,
+    write_job_details,
+)
 from zoho_emulator.crm.directory import (
     get_org,
     get_user,
@@ -32,6 +38,16 @@ ROUTES = [
     Route(f"{_BULK}/read", create_read_job, methods=["POST"]),
     Route(f"{_BULK}/read/{{job_id}}", read_job_details, methods=["GET"]),
     Route(f"{_BULK}/read/{{job_id}}/result", download_read_result, methods=["GET"]),
+    Route(f"{_BULK}/write", create_write_job, methods=["POST"]),
+    Route(f"{_BULK}/write/{{job_id}}", write_job_details, methods=["GET"]),
+    # Zoho's download URL of a Bulk Write result , on its download host.
+    Route(
+        "/{version}/crm/{domain}/bulk-write/{job_id}/{name}",
+        download_write_result,
+        methods=["GET"],
+    ),
+    # Before /{module}, which it would be taken for (Zoho serves it on its content host).
+    Route(f"{_V}/upload", upload_file, methods=["POST"]),
     Route(f"{_V}/settings/modules", list_modules, methods=["GET"]),
     Route(f"{_V}/settings/fields", list_fields, methods=["GET"]),
     Route(f"{_V}/settings/layouts", list_layouts, methods=["GET"]),
