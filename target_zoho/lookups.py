@@ -169,9 +169,12 @@ class CrmLookups:
 
     def _look_up(self, needs: list[tuple[Match, Mapping[str, Any]]]) -> None:
         """Find what is not cached yet: first the ids as they are, then by the match field."""
-        needs = [(match, value) for match, value in needs if not self._copied(match, value)]
+        needs = [
+            (match, value)
+            for match, value in needs
+            if match.module not in (USERS, LAYOUTS) and not self._copied(match, value)
+        ]
         ids: dict[str, set[str]] = {}
-        needs = [(match, value) for match, value in needs if match.module not in (USERS, LAYOUTS)]
         for match, value in needs:
             # Only a Zoho id (digits) can be the destination's own; COQL refuses others.
             if str(value.get("id", "")).isdigit():
