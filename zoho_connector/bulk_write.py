@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zoho_connector import bulk_jobs
-from zoho_connector.errors import ZohoError, ZohoInputError
-from zoho_connector.load import Action, RowResult
+from zoho_connector.errors import RUN_ERRORS, ZohoError, ZohoInputError
+from zoho_connector.load import Action, RowResult, in_input_order
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -105,16 +105,45 @@ class BulkWriter:
     def write(self, rows: Sequence[Mapping[str, Any]]) -> list[RowResult]:
         """Write rows (Zoho's JSON values); one result per row, in order.
 
+        A row with a value no CSV cell holds (a subform, a lookup without its id) fails alone;
+        a file or job Zoho refused fails the rows of its file.
+
         Raises:
-            ZohoError: One of ``RUN_ERRORS``, a file or job Zoho refused, or a job not ended
-                within the timeout.
+            ZohoError: One of ``RUN_ERRORS``, or a job not ended within the timeout.
         """
-        files = [rows[start : start + FILE_ROWS] for start in range(0, len(rows), FILE_ROWS)]
-        jobs = [self._create(self._upload(batch), _columns(batch)) for batch in files]
+        failures: dict[int, RowResult] = {}
+        sendable: list[Mapping[str, Any]] = []
+        for number, row in enumerate(rows):
+            field = _unwritable(row)
+            if field is None:
+                sendable.append(row)
+            else:
+                message = f"INVALID_DATA: a Bulk Write CSV cannot hold the value of {field}"
+                failures[number] = RowResult(False, message, "INVALID_DATA", {"api_name": field})
+        files = [
+            sendable[start : start + FILE_ROWS] for start in range(0, len(sendable), FILE_ROWS)
+        ]
+        jobs = [self._started(batch) for batch in files]
         results: list[RowResult] = []
         for job, batch in zip(jobs, files, strict=True):
-            results += self._results(job, len(batch))
-        return results
+            if isinstance(job, ZohoError):
+                results += [RowResult.failed(job)] * len(batch)
+            else:
+                results += self._results(job, len(batch))
+        return in_input_order(results, failures, len(rows))
+
+    def _started(self, rows: Sequence[Mapping[str, Any]]) -> str | ZohoError:
+        """The id of a job writing rows, or Zoho's refusal of its file or job.
+
+        Raises:
+            ZohoError: One of ``RUN_ERRORS``.
+        """
+        try:
+            return self._create(self._upload(rows), _columns(rows))
+        except RUN_ERRORS:
+            raise
+        except ZohoError as error:
+            return error
 
     def _upload(self, rows: Sequence[Mapping[str, Any]]) -> str:
         """Upload rows as the ZIP of one CSV; its file id."""
@@ -210,6 +239,17 @@ def _columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     return list(dict.fromkeys(key for row in rows for key in row))
 
 
+def _unwritable(row: Mapping[str, Any]) -> str | None:
+    """The first field whose value no cell holds: a mapping without an id, a list of them."""
+    for field, value in row.items():
+        items = value if isinstance(value, list) else [value]
+        if any(isinstance(item, dict) and not item.get("id") for item in items) or (
+            isinstance(value, list) and any(isinstance(item, dict) for item in value)
+        ):
+            return field
+    return None
+
+
 def _cell(value: Any) -> str:
     """A JSON value as a CSV cell (empty cells leave fields as they are)."""
     if value is None:
@@ -217,7 +257,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
-        return str(value.get("id") or "")
+        return str(value["id"])
     if isinstance(value, list):
         return ";".join(_cell(item) for item in value)
     return str(value)

@@ -122,13 +122,14 @@ class CrmWrites(CrmReads):
         Insert, update (by id) or upsert (by ``sync_key``) in jobs of up to 25,000 records
         (500 credits each, see :mod:`zoho_connector.bulk_write`). An empty value leaves the
         field as it is. A record that lacks what its action needs fails alone, before any call;
-        a failed job fails each of its records.
+        a job that failed, or that Zoho refused (a mandatory field not mapped...), fails each
+        of its records.
 
         Raises:
             ZohoInputError: Before any call: an unknown module or field, an action other than
                 insert, update or upsert, an upsert without a sync key.
-            ZohoError: One of ``RUN_ERRORS``; Zoho refused a file or a job; a job did not end
-                within ``bulk_write_timeout`` seconds.
+            ZohoError: One of ``RUN_ERRORS``; a job did not end within
+                ``bulk_write_timeout`` seconds.
         """
         chosen = parse_action(action)
         name = self._load_target(module, chosen, sync_key or "", None)

@@ -100,6 +100,21 @@ def test_a_failed_job_fails_its_records_with_the_jobs_code(bulk: Emulator) -> No
     assert crm.find_ids("Leads", "Email", ["f0@example.com"]) == {"f0@example.com": []}
 
 
+def test_a_refused_job_and_unwritable_values_fail_their_records(bulk: Emulator) -> None:
+    crm = connect(bulk)
+    # No Last_Name column: Zoho refuses the job (MANDATORY_FIELDS_NOT_MAPPED).
+    nameless = crm.bulk_write("Leads", "create", [{"Email": f"n{n}@example.com"} for n in range(3)])
+    assert [(r.success, r.code) for r in nameless] == [(False, "MANDATORY_FIELDS_NOT_MAPPED")] * 3
+    records: list[dict[str, Any]] = [
+        {"Last_Name": "Fine", "Email": "fine@example.com"},
+        {"Last_Name": "No id", "Account_Name": {"name": "Acme"}},
+    ]
+    mixed = crm.bulk_write("Contacts", "create", records)
+    assert (mixed[0].success, mixed[0].action) == (True, "insert")
+    assert (mixed[1].success, mixed[1].code) == (False, "INVALID_DATA")
+    assert mixed[1].details == {"api_name": "Account_Name"}
+
+
 def test_values_round_trip(bulk: Emulator) -> None:
     crm = connect(bulk)
     account = next(crm.records("Accounts", fields=["Account_Name"], strategy="rest"))
