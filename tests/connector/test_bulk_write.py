@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from zoho_connector import ZohoCRM
-from zoho_connector.errors import ZohoInputError
+from zoho_connector.errors import ZohoCreditsError, ZohoInputError
 from zoho_connector.formats import parse_datetime
 
 if TYPE_CHECKING:
@@ -113,6 +113,19 @@ def test_a_refused_job_and_unwritable_values_fail_their_records(bulk: Emulator) 
     assert (mixed[0].success, mixed[0].action) == (True, "insert")
     assert (mixed[1].success, mixed[1].code) == (False, "INVALID_DATA")
     assert mixed[1].details == {"api_name": "Account_Name"}
+
+
+def test_spent_credits_end_the_write(bulk: Emulator) -> None:
+    crm = connect(bulk)
+    crm.bulk_write("Leads", "create", [{"Last_Name": "Paid", "Email": "p@example.com"}])
+    # Credits for an upload, not a job; fewer than half the day's, so Zoho says how many.
+    bulk.configure(daily_credits=bulk.stats()["credits"] + 100)
+    try:
+        with pytest.raises(ZohoCreditsError, match="credits for the day are spent"):
+            crm.bulk_write("Leads", "create", [{"Last_Name": "Late", "Email": "l@example.com"}])
+    finally:
+        bulk.configure(daily_credits=0)
+    assert bulk.stats()["bulk_write"]["jobs_created"] == 1
 
 
 def test_values_round_trip(bulk: Emulator) -> None:
