@@ -21,7 +21,8 @@ from typing_extensions import override
 
 from target_zoho.bad_input import InvalidFieldError, where
 from target_zoho.routes import RouteError, route_of
-from target_zoho.writers import OUTCOMES, Writer
+from target_zoho.writers import BULK_WRITE_THRESHOLD, OUTCOMES, Writer
+from zoho_connector.bulk_write import FILE_ROWS
 from zoho_connector.errors import ZohoInputError, shown
 from zoho_connector.usage import usage_scope
 
@@ -93,6 +94,9 @@ class ZohoSink(KeyCheckingSink):
                 unresolved_lookups=self.config.get("unresolved_lookups") or "reject",
                 default_owner=self.config.get("default_owner"),
                 copies=target.copies,
+                bulk_write_threshold=int(
+                    self.config.get("bulk_write_min_records", BULK_WRITE_THRESHOLD)
+                ),
             )
         except ZohoInputError as error:  # an unknown module
             msg = f"stream {self.stream_name!r}: {error}"
@@ -111,8 +115,16 @@ class ZohoSink(KeyCheckingSink):
     @property
     @override
     def max_size(self) -> int:
-        """Enough records for ``n_concurrent`` calls of ``batch_size`` at once."""
-        return self.writer.client.n_rows_write * self.writer.client.n_concurrent
+        """Enough records for ``n_concurrent`` calls of ``batch_size`` at once.
+
+        With Bulk Write on, a file's worth (25,000) or the threshold, so that a large load
+        reaches it: such a batch is drained (and its STATE may follow) once its jobs' results
+        are read.
+        """
+        client = self.writer.client
+        calls = client.n_rows_write * client.n_concurrent
+        threshold = self.writer.bulk_write_threshold
+        return max(calls, FILE_ROWS, threshold) if threshold else calls
 
     @property
     @override

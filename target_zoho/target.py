@@ -15,6 +15,7 @@ from target_zoho.lookups import UNRESOLVED
 from target_zoho.reader import NumberedReader
 from target_zoho.routes import STREAMS_PROPERTY, RouteError, route_of
 from target_zoho.sinks import MAX_BATCH, LoadFailedError, ReadOnlyStreamSink, ZohoSink
+from target_zoho.writers import BULK_WRITE_THRESHOLD
 from zoho_connector.errors import ZohoError, ZohoInputError
 from zoho_plugin.cli import USER_ERRORS, one_line_errors
 from zoho_plugin.plugin import ZohoPlugin
@@ -50,6 +51,15 @@ class TargetZoho(ZohoPlugin, Target):
             description=f"Records per write call, 1 to {MAX_BATCH}.",
         ),
         CONCURRENCY_PROPERTY,
+        th.Property(
+            "bulk_write_min_records",
+            th.IntegerType(nullable=False, minimum=0),
+            default=BULK_WRITE_THRESHOLD,
+            title="Bulk Write Threshold",
+            description="A CRM batch of at least this many records to create, update or "
+            "upsert goes by Bulk Write (a job of up to 25,000 records, 500 credits) instead of "
+            "write calls (a credit each ten records); 0: never.",
+        ),
         th.Property(
             "rejects_path",
             th.StringType(nullable=True),

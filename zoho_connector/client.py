@@ -172,16 +172,7 @@ class ZohoClient(abc.ABC):
         """
         chosen = parse_action(action)
         name = self._load_target(module, chosen, sync_key or "", trigger)
-        failures: dict[int, RowResult] = {}
-        rows: list[dict[str, Any]] = []
-        for number, record in enumerate(records):
-            missing = missing_field(chosen, sync_key, record, self.value_of)
-            if missing:
-                failures[number] = RowResult.missing(missing, chosen)
-            else:
-                rows.append(
-                    {key: to_wire(value, self.wire_datetime) for key, value in record.items()}
-                )
+        rows, failures = self._prepared(chosen, sync_key, records)
         return self._write_rows(
             name,
             chosen,
@@ -193,6 +184,22 @@ class ZohoClient(abc.ABC):
             die_on_error=False,
             callback=callback,
         )
+
+    def _prepared(
+        self, action: Action, sync_key: str | None, records: Sequence[Mapping[str, Any]]
+    ) -> tuple[list[dict[str, Any]], dict[int, RowResult]]:
+        """Records as Zoho's JSON; those lacking what ``action`` needs as failures, by number."""
+        failures: dict[int, RowResult] = {}
+        rows: list[dict[str, Any]] = []
+        for number, record in enumerate(records):
+            missing = missing_field(action, sync_key, record, self.value_of)
+            if missing:
+                failures[number] = RowResult.missing(missing, action)
+            else:
+                rows.append(
+                    {key: to_wire(value, self.wire_datetime) for key, value in record.items()}
+                )
+        return rows, failures
 
     def load(  # noqa: PLR0913 -- the seed's signature
         self,

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 #: A Bulk Read job costs 50 credits, whatever it exports.
 BULK_READ_CREDITS = 50
+#: A Bulk Write job costs 500 credits, whatever it imports.
+BULK_WRITE_CREDITS = 500
 _BULK_READ = re.compile(r"/crm/bulk/v\d+/read$")
+_BULK_WRITE = re.compile(r"/crm/bulk/v\d+/write$")
 _COQL_LIMIT = re.compile(r"\blimit\s+(?:\d+\s*,\s*)?(\d+)", re.IGNORECASE)
 
 
@@ -26,7 +29,8 @@ def crm_credits(method: str, url: str, params: Any, json: Any, response: request
     """The API credits a CRM call spent.
 
     Writes cost one credit per ten records, even when Zoho refused every record; COQL 1, 2 or
-    3 by its LIMIT; a Bulk Read job 50; the rest one. A call refused as a whole (bad request,
+    3 by its LIMIT; a Bulk Read job 50, a Bulk Write job 500; the rest (a Bulk Write
+    upload too) one. A call refused as a whole (bad request,
     no permission) spends nothing.
     """
     del params  # part of the signature every cost function has
@@ -41,6 +45,8 @@ def crm_credits(method: str, url: str, params: Any, json: Any, response: request
     path = urllib.parse.urlsplit(url).path
     if method == "POST" and _BULK_READ.search(path):
         return BULK_READ_CREDITS
+    if method == "POST" and _BULK_WRITE.search(path):
+        return BULK_WRITE_CREDITS
     if path.endswith("/coql") and isinstance(json, Mapping):
         found = _COQL_LIMIT.search(str(json.get("select_query", "")))
         limit = int(found.group(1)) if found else 200

@@ -77,6 +77,7 @@ class Call:
     json: Any
     headers: Mapping[str, str]
     stream: bool
+    files: Any = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -236,6 +237,7 @@ class HttpStack:
         idempotent: bool | None = None,
         attempts: int | None = None,
         stream: bool = False,
+        files: Any = None,
     ) -> requests.Response:
         """One call, retried until Zoho answers something other than a transient failure.
 
@@ -253,13 +255,14 @@ class HttpStack:
                 method but POST.
             attempts: Attempts for this call (default: the retry policy's).
             stream: Leave the body unread, for the caller to stream (a download).
+            files: Multipart files (an upload), as ``requests`` takes them.
 
         Raises:
             ZohoRateLimitError: Still rate limited after every attempt.
             ZohoError: Still failing (5xx or network) after every attempt, or OUTCOME_UNKNOWN
                 for a failed call that must not be repeated.
         """
-        call = Call(method, url, params, json, headers or {}, stream)
+        call = Call(method, url, params, json, headers or {}, stream, files)
         safe_to_repeat = method.upper() != "POST" if idempotent is None else idempotent
         limit = attempts or self.retry.attempts
         renewals = 0
@@ -312,6 +315,7 @@ class HttpStack:
                     headers=headers,
                     timeout=self.timeout,
                     stream=call.stream,
+                    files=call.files,
                 )
             except TRANSIENT_ERRORS as error:
                 if not safe_to_repeat and _may_have_arrived(error):

@@ -190,6 +190,9 @@ def test_a_thousand_upserts_with_five_percent_invalid(
         "rejects_path": str(rejects),
         "allow_failures": True,
         "progress_seconds": 0,  # a progress line after every batch
+        # Write calls, drained every batch_size x n_concurrent records (Bulk Write batches
+        # are larger: tests/target/test_bulk_write.py).
+        "bulk_write_min_records": 0,
     }
     records = people(1000, bad_every=20)
     run = run_target(tmp_path, config, load_people(records))

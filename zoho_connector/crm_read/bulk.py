@@ -26,11 +26,11 @@ import logging
 import math
 import shutil
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from zoho_connector import bulk_jobs
 from zoho_connector.conditions import coql_literal, nest, query_condition
 from zoho_connector.crm_read import bulk_csv
 from zoho_connector.crm_read.rest import keyset_after
@@ -334,9 +334,8 @@ class BulkReader:
 
     def _wait(self, window: Window) -> tuple[str, dict[str, Any]]:
         """The final state of a job and its result; ``EXPIRED`` for one Zoho no longer has."""
-        waits = iter(POLL_WAITS)
-        deadline = time.monotonic() + JOB_HOURS * 3600
-        while time.monotonic() < deadline:
+
+        def check() -> tuple[str, dict[str, Any]] | None:
             try:
                 body = self.api.call("GET", f"{self.api.root}/{window.job}") or {}
             except ZohoError as error:
@@ -347,19 +346,20 @@ class BulkReader:
             state = str(job.get("state") or "")
             if state in ("COMPLETED", "FAILURE"):
                 return state, dict(job.get("result") or {})
-            time.sleep(next(waits, POLL_WAITS[-1]))
-        return "TIMED_OUT", {"error_message": f"not completed within {JOB_HOURS} hours"}
+            return None
+
+        ended = bulk_jobs.poll(check, POLL_WAITS, JOB_HOURS * 3600)
+        return ended or ("TIMED_OUT", {"error_message": f"not completed within {JOB_HOURS} hours"})
 
     def _unzipped(self, window: Window, url: str, folder: Path) -> None:
         """Download a job's ZIP into ``folder`` and take its CSV out (``result.csv``)."""
         archive = folder / "result.zip"
         self.api.download(url, archive)
         with zipfile.ZipFile(archive) as zipped:
-            members = [name for name in zipped.namelist() if name.endswith(".csv")]
-            if not members:
-                msg = f"Bulk Read job {window.job} of {self.read.module} holds no CSV"
-                raise ZohoError("INVALID_RESPONSE", msg)
-            with zipped.open(members[0]) as source, (folder / "result.csv").open("wb") as target:
+            member = bulk_jobs.csv_member(
+                zipped, f"Bulk Read job {window.job} of {self.read.module}"
+            )
+            with zipped.open(member) as source, (folder / "result.csv").open("wb") as target:
                 shutil.copyfileobj(source, target)
         archive.unlink()
 

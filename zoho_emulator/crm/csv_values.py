@@ -36,7 +36,9 @@ _TOKENS = {
     "XXX": "%z",
     "Z": "%z",
 }
-_PATTERN = re.compile(r"'[^']*'|[A-Za-z]+|[^A-Za-z']+")
+#: A pattern's parts: quoted text, a run of one letter (Java's ``ssXXX`` is ``ss`` then
+#: ``XXX``), other text.
+_PATTERN = re.compile(r"'[^']*'|([A-Za-z])\1*|[^A-Za-z']+")
 _REFERENCE_TYPES = frozenset(
     {"lookup", "ownerlookup", "userlookup", "multi_module_lookup", "layout"}
 )
@@ -50,7 +52,7 @@ def strptime_format(pattern: str) -> str:
         ValueError: A letter run the emulator does not know (``INVALID_FORMAT``).
     """
     parts = []
-    for token in _PATTERN.findall(pattern):
+    for token in (match.group() for match in _PATTERN.finditer(pattern)):
         if token.startswith("'"):
             parts.append(token.strip("'").replace("%", "%%"))
         elif token.isalpha():
