@@ -31,8 +31,9 @@ OUTCOMES = ("created", "updated", "deleted")
 _OUTCOME_OF_ACTION = {Action.CREATE: "created", Action.UPDATE: "updated", Action.DELETE: "deleted"}
 #: An upsert's outcome, from Zoho's answer (its ``action``).
 _OUTCOME_OF_UPSERT = {"insert": "created", "update": "updated"}
-#: Records a CRM write must hold to go by Bulk Write, by default.
-BULK_WRITE_THRESHOLD = 10_000
+#: Records a CRM write must hold to go by Bulk Write, by default: never (0). Bulk Write runs
+#: no workflow and leaves a field an empty value would clear, so it is the user's choice.
+BULK_WRITE_THRESHOLD = 0
 
 
 class Writer:
