@@ -69,6 +69,18 @@ def error_line(stderr: str) -> str:
     return message
 
 
+def pipe(tap: list[str], target: list[str]) -> subprocess.CompletedProcess[str]:
+    """``tap | target`` as real processes: the target's run, once the tap exited 0."""
+    producer = subprocess.Popen(tap, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    consumer = subprocess.run(
+        target, stdin=producer.stdout, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert producer.stdout is not None
+    producer.stdout.close()
+    assert producer.wait(timeout=60) == 0
+    return consumer
+
+
 def write_json(path: Path, value: Any) -> Path:
     """Write JSON to a file; the file's path."""
     path.write_text(json.dumps(value))

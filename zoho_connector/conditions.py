@@ -131,26 +131,18 @@ def query_condition(
     return [Condition(field, zoho_operator, values, format)]
 
 
-#: The format a condition's values take, by the field's Zoho ``data_type``; text otherwise.
-FORMAT_OF_DATA_TYPE = {
-    **dict.fromkeys(("integer", "bigint", "double", "currency", "percent", "decimal"), "number"),
-    "boolean": "boolean",
-    "date": "date",
-    "datetime": "datetime",
-}
-
-
-def parse_criteria(text: str, data_types: Mapping[str, str] | None = None) -> list[Condition]:
+def parse_criteria(text: str, formats: Mapping[str, str] | None = None) -> list[Condition]:
     r"""Zoho search criteria text as the conditions it joins with ``and``.
 
     ``((Last_Name:equals:Burns\, B)and(City:starts_with:K))`` is two conditions. Values are
-    unescaped as Zoho escapes them; each takes its format from its field's ``data_type``.
+    unescaped as Zoho escapes them; each takes its field's format in ``formats`` (one of
+    :data:`FORMATS`; ``text`` for a field not named).
 
     Raises:
         ZohoInputError: Text that is no criteria, an unknown operator, or ``or``: a read's
             conditions must all hold (run one read per alternative instead).
     """
-    parser = _CriteriaParser(text.strip(), data_types or {})
+    parser = _CriteriaParser(text.strip(), formats or {})
     found = parser.group()
     if parser.position != len(parser.text):
         parser.fail("text after the criteria")
@@ -160,9 +152,9 @@ def parse_criteria(text: str, data_types: Mapping[str, str] | None = None) -> li
 class _CriteriaParser:
     """A recursive reader of ``(field:operator:value)`` groups joined by ``and``."""
 
-    def __init__(self, text: str, data_types: Mapping[str, str]) -> None:
+    def __init__(self, text: str, formats: Mapping[str, str]) -> None:
         self.text = text
-        self.data_types = data_types
+        self.formats = formats
         self.position = 0
 
     def fail(self, problem: str) -> NoReturn:
@@ -209,7 +201,7 @@ class _CriteriaParser:
             self.fail(f"unknown operator {operator!r}")
         many = zoho_operator in ("in", "between")
         values = _unescaped_split(value) if many else [_unescape(value)]
-        value_format = FORMAT_OF_DATA_TYPE.get(self.data_types.get(field, ""), "text")
+        value_format = self.formats.get(field, "text")
         return Condition(field, zoho_operator, values, value_format)
 
 

@@ -22,6 +22,7 @@ from zoho_connector.crm_read import PageRead, Plan, Strategy, rest
 from zoho_connector.crm_read.bulk import Backfill, BulkApi, BulkReader
 from zoho_connector.crm_read.coql import CoqlReader
 from zoho_connector.crm_read.values import References, columns, completer
+from zoho_connector.crm_types import condition_format
 from zoho_connector.errors import ZohoError, ZohoInputError
 from zoho_connector.formats import crm_datetime
 from zoho_connector.frames import to_frame
@@ -410,7 +411,7 @@ class CrmReads(CrmMetadata):
         """A filter's conditions: from conditions, lists of them, or criteria text."""
         if isinstance(filter, str) and not isinstance(filter, Condition):
             fields = self.fields(module)
-            return parse_criteria(filter, {f["api_name"]: f.get("data_type", "") for f in fields})
+            return parse_criteria(filter, {f["api_name"]: condition_format(f) for f in fields})
         items: Sequence[Any] = [filter] if isinstance(filter, Condition) else filter or ()
         flat: list[Condition] = []
         for item in items:

@@ -19,6 +19,21 @@ from zoho_connector.errors import shown
 from zoho_connector.formats import crm_date, crm_datetime
 from zoho_connector.wire import to_wire
 
+#: The format a search condition's values take (``conditions.FORMATS``), by the field's
+#: ``data_type``; text otherwise.
+_CONDITION_FORMATS = {
+    **dict.fromkeys(("integer", "bigint", "double", "currency", "percent", "decimal"), "number"),
+    "boolean": "boolean",
+    "date": "date",
+    "datetime": "datetime",
+}
+
+
+def condition_format(field: Mapping[str, Any]) -> str:
+    """How a search condition on the field writes its values: ``number``, ``date``..."""
+    return _CONDITION_FORMATS.get(str(field.get("data_type", "")), "text")
+
+
 _LOOKUP = {
     "type": ["object", "null"],
     "properties": {

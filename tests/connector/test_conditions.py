@@ -26,9 +26,10 @@ from zoho_connector import (
     ZohoCRM,
     ZohoError,
     ZohoInputError,
+    crm_types,
     query_condition,
 )
-from zoho_connector.conditions import Condition, coql_where, criteria
+from zoho_connector.conditions import Condition, coql_where, criteria, parse_criteria
 from zoho_connector.formats import crm_date, crm_datetime, desk_datetime, parse_datetime
 from zoho_connector.frames import flatten, to_frame, unflatten
 from zoho_connector.http import Slots
@@ -580,3 +581,17 @@ def test_slots_back_off_on_429_and_recover() -> None:
     for _ in range(100):
         slots.succeeded()
     assert slots.limit == 8  # never above the ceiling
+
+
+def test_criteria_text_parses_to_conditions_typed_by_their_fields() -> None:
+    formats = {"Annual_Revenue": crm_types.condition_format({"data_type": "currency"})}
+    parsed = parse_criteria(
+        r"((Last_Name:equals:Burns\, B)and(Annual_Revenue:between:1,5))", formats
+    )
+    assert [condition.coql() for condition in parsed] == [
+        "Last_Name = 'Burns, B'",
+        "Annual_Revenue between 1 and 5",
+    ]
+    assert crm_types.condition_format({"data_type": "text"}) == "text"
+    with pytest.raises(ZohoInputError, match="'or' cannot join"):
+        parse_criteria("((A:equals:1)or(B:equals:2))")

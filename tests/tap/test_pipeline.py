@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from typing import TYPE_CHECKING, Any
 
 from tests.plugins import plugin_executable
 from tests.server import running_emulator
-from tests.singer import tap_config, write_json
+from tests.singer import pipe, tap_config, write_json
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -36,22 +35,10 @@ def test_tap_zoho_into_target_jsonl(tmp_path: Path) -> None:
         tap_config_path = write_json(tmp_path / "tap.json", config)
         target_config = {"destination_path": str(output), "do_timestamp_file": False}
         target_config_path = write_json(tmp_path / "target.json", target_config)
-        tap = subprocess.Popen(
+        target = pipe(
             [sys.executable, "-m", "tap_zoho", "--config", str(tap_config_path)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        target = subprocess.run(
             [str(target_jsonl), "--config", str(target_config_path)],
-            stdin=tap.stdout,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
         )
-        assert tap.stdout is not None
-        tap.stdout.close()
-        assert tap.wait(timeout=60) == 0
         assert target.returncode == 0, target.stderr
         leads = lines(output / "crm_leads.jsonl")
         deals = lines(output / "crm_deals.jsonl")
