@@ -121,11 +121,12 @@ class Writer:
         if self.lookups is None or action == Action.DELETE:
             results.update(self._send(action, built))
         else:
-            self._send_resolved(action, records, built, results)
+            self._send_resolved(self.lookups, action, records, built, results)
         return [results[number] for number in range(len(records))]
 
     def _send_resolved(
         self,
+        lookups: CrmLookups,
         action: Action,
         records: Sequence[Mapping[str, Any]],
         built: dict[int, dict[str, Any]],
@@ -140,8 +141,6 @@ class Writer:
         update once their records are in. A record waiting keeps the later records of its id
         waiting behind it, so that they are written in their order.
         """
-        assert self.lookups is not None
-        lookups = self.lookups
         deferred: dict[int, dict[str, Any]] = {}
         pending = built
         while pending:
@@ -152,7 +151,7 @@ class Writer:
             blocked = {numbers[position]: error for position, error in refused.items()}
             ready, later = _in_order(records, pending, blocked)
             if not ready:
-                ready = self._unblocked(pending, sources, blocked, deferred)
+                ready = _unblocked(lookups, pending, sources, blocked, deferred)
                 later = {n: p for n, p in pending.items() if n not in ready}
             if not ready:
                 for number in pending:
@@ -164,45 +163,27 @@ class Writer:
             lookups.remember(self.module, {records[n].get("id"): r for n, r in sent.items()})
             pending = later
         if deferred:
-            self._set_deferred(deferred, results)
-
-    def _unblocked(
-        self,
-        pending: Mapping[int, dict[str, Any]],
-        sources: Mapping[int, Mapping[str, Any]],
-        blocked: Mapping[int, PayloadError],
-        deferred: dict[int, dict[str, Any]],
-    ) -> dict[int, dict[str, Any]]:
-        """Blocked records whose missing lookups all point to pending ones, less those lookups.
-
-        The lookups go into ``deferred``, to be set once their records are in.
-        """
-        assert self.lookups is not None
-        waiting = {str(sources[n]["id"]) for n in pending if sources[n].get("id") is not None}
-        freed: dict[int, dict[str, Any]] = {}
-        for number in blocked:
-            missing = self.lookups.unresolved(sources[number])
-            if missing and all(str(value.get("id")) in waiting for value in missing.values()):
-                freed[number] = {k: v for k, v in pending[number].items() if k not in missing}
-                deferred[number] = {"id": sources[number].get("id"), **missing}
-        return freed
+            self._set_deferred(lookups, deferred, results)
 
     def _set_deferred(
-        self, deferred: Mapping[int, dict[str, Any]], results: dict[int, RowResult]
+        self,
+        lookups: CrmLookups,
+        deferred: Mapping[int, dict[str, Any]],
+        results: dict[int, RowResult],
     ) -> None:
         """Update the records written without lookups that pointed into the batch."""
-        assert self.lookups is not None
         written = {
             number: str(results[number].details["id"])
             for number in deferred
             if results[number].success and results[number].details.get("id")
         }
-        sources = [{k: v for k, v in deferred[n].items() if k != "id"} for n in written]
+        sources = [deferred[number] for number in written]
+        # Each update names the lookup fields for resolve() to fill in.
         updates = [
-            {"id": record_id, **{field: {"id": ""} for field in source}}
+            {"id": record_id, **dict.fromkeys(source)}
             for record_id, source in zip(written.values(), sources, strict=True)
         ]
-        refused = self.lookups.resolve(sources, updates)
+        refused = lookups.resolve(sources, updates)
         numbers = list(written)
         for position, error in refused.items():
             results[numbers[position]] = _refused(error)
@@ -266,6 +247,28 @@ class Writer:
 def _refused(error: PayloadError) -> RowResult:
     """The result of a record refused before any call."""
     return RowResult(False, f"{error.code}: {error}", error.code, {"field": error.field})
+
+
+def _unblocked(
+    lookups: CrmLookups,
+    pending: Mapping[int, dict[str, Any]],
+    sources: Mapping[int, Mapping[str, Any]],
+    blocked: Mapping[int, PayloadError],
+    deferred: dict[int, dict[str, Any]],
+) -> dict[int, dict[str, Any]]:
+    """Blocked records whose missing lookups all point to pending ones, less those lookups.
+
+    The lookups go into ``deferred`` (field to source lookup), to be set once their records
+    are in.
+    """
+    waiting = {str(sources[n]["id"]) for n in pending if sources[n].get("id") is not None}
+    freed: dict[int, dict[str, Any]] = {}
+    for number in blocked:
+        missing = lookups.unresolved(sources[number])
+        if missing and all(str(value.get("id")) in waiting for value in missing.values()):
+            freed[number] = {k: v for k, v in pending[number].items() if k not in missing}
+            deferred[number] = dict(missing)
+    return freed
 
 
 def _in_order(
