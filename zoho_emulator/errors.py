@@ -78,6 +78,23 @@ def crm_invalid_param(name: str, message: str = "invalid data") -> CrmError:
     return CrmError(400, "INVALID_DATA", message, {"param_name": name})
 
 
+def crm_missing_param(name: str) -> CrmError:
+    """A 400 REQUIRED_PARAM_MISSING naming the parameter."""
+    return CrmError(
+        400,
+        "REQUIRED_PARAM_MISSING",
+        "One of the expected parameter is missing",
+        {"param_name": name},
+    )
+
+
+def crm_job_not_found(job_id: str) -> CrmError:
+    """A 404 RESOURCE_NOT_FOUND for a Bulk job id the org does not have."""
+    return CrmError(
+        404, "RESOURCE_NOT_FOUND", "the requested resource doesn't exist", {"id": job_id}
+    )
+
+
 def desk_unprocessable(message: str) -> DeskError:
     """Desk's 422 for a bad or unknown query parameter."""
     return DeskError(422, "UNPROCESSABLE_ENTITY", message)

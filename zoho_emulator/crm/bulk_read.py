@@ -22,7 +22,7 @@ from zoho_emulator.crm.bulk_criteria import column, parse_criteria
 from zoho_emulator.crm.bulk_jobs import ADDED, FAILURE, Job
 from zoho_emulator.crm.calls import call, json_body, module_access
 from zoho_emulator.crm.jobs import COMPLETED
-from zoho_emulator.errors import CrmError, crm_invalid_param
+from zoho_emulator.errors import CrmError, crm_invalid_param, crm_job_not_found, crm_missing_param
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -48,7 +48,7 @@ async def create_read_job(request: Request) -> Response:
     body = await json_body(request, strict_type=True)
     query = body.get("query")
     if not isinstance(query, dict):
-        raise _missing("query")
+        raise crm_missing_param("query")
     module = _module(query.get("module"))
     module_access(request, module, "READ")
     if "cvid" in query:
@@ -120,32 +120,17 @@ async def download_read_result(request: Request) -> Response:
         raise CrmError(400, "INVALID_REQUEST", "the job is not completed yet", details)
     if job.expired():
         job.path.unlink(missing_ok=True)
-        raise _not_found(job.id)
+        raise crm_job_not_found(job.id)
     emulator.traffic.charge(request, 1)  # UNCONFIRMED: the default cost of a call
     bulk.downloads += 1
     return FileResponse(job.path, media_type="application/zip", filename=f"{job.id}.zip")
-
-
-def _missing(name: str) -> CrmError:
-    return CrmError(
-        400,
-        "REQUIRED_PARAM_MISSING",
-        "One of the expected parameter is missing",
-        {"param_name": name},
-    )
-
-
-def _not_found(job_id: str) -> CrmError:
-    return CrmError(
-        404, "RESOURCE_NOT_FOUND", "the requested resource doesn't exist", {"id": job_id}
-    )
 
 
 def _module(value: Any) -> Module:
     """The module a query's ``module`` names (mandatory, says the create-job page)."""
     name = value.get("api_name") if isinstance(value, dict) else None
     if not isinstance(name, str) or not name:
-        raise _missing("module")
+        raise crm_missing_param("module")
     if name.lower() in _UNSUPPORTED_MODULES:
         raise CrmError(
             400, "NOT_SUPPORTED", "the module is not supported for bulk read", {"api_name": name}
@@ -224,6 +209,6 @@ def _job(emulator: Emulator, request: Request) -> Job:
     job_id = request.path_params["job_id"]
     job = emulator.bulk_reads.jobs.get(job_id)
     if job is None:
-        raise _not_found(job_id)
+        raise crm_job_not_found(job_id)
     call(request, f"ZohoCRM.modules.{job.store.module.api_name.lower()}.READ")
     return job

@@ -22,7 +22,7 @@ from zoho_emulator.crm.bulk_write_jobs import FAILED, WriteJob
 from zoho_emulator.crm.bulk_write_plan import ID, Column, Plan
 from zoho_emulator.crm.calls import call, json_body, module_access
 from zoho_emulator.crm.jobs import COMPLETED
-from zoho_emulator.errors import CrmError, crm_invalid_param
+from zoho_emulator.errors import CrmError, crm_invalid_param, crm_job_not_found, crm_missing_param
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -91,7 +91,7 @@ async def create_write_job(request: Request) -> Response:
     body = await json_body(request, strict_type=True)
     operation = body.get("operation")
     if operation is None:
-        raise _missing("operation")
+        raise crm_missing_param("operation")
     if operation not in OPERATIONS:
         raise crm_invalid_param("operation")
     if str(body.get("character_encoding", "UTF-8")).upper() != "UTF-8":
@@ -153,13 +153,13 @@ async def download_write_result(request: Request) -> Response:
     params = request.path_params
     job = _job(emulator, params["job_id"])
     if params["name"] != f"{job.id}.zip" or params["domain"] != job.domain:
-        raise _not_found(job.id)
+        raise crm_job_not_found(job.id)
     if job.state != COMPLETED or job.path is None:
         message = "the job failed: it has no result" if job.state == FAILED else "not completed"
         raise CrmError(400, "INVALID_REQUEST", message, {"id": job.id, "status": job.state})
     if job.expired():
         job.path.unlink(missing_ok=True)
-        raise _not_found(job.id)
+        raise crm_job_not_found(job.id)
     emulator.traffic.charge(request, CALL_CREDITS)
     emulator.bulk_writes.downloads += 1
     return FileResponse(job.path, media_type="application/zip", filename=f"{job.id}.zip")
@@ -185,7 +185,7 @@ def _callback(value: Any) -> dict[str, Any] | None:
 def _resource(value: Any) -> dict[str, Any]:
     """The one ``data`` resource (parent/child imports of several are not emulated)."""
     if value is None:
-        raise _missing("resource")
+        raise crm_missing_param("resource")
     if not isinstance(value, list) or len(value) != 1 or not isinstance(value[0], dict):
         raise crm_invalid_param("resource", "the emulator takes one resource a job")
     if value[0].get("type", "data") != "data":
@@ -197,7 +197,7 @@ def _resource(value: Any) -> dict[str, Any]:
 def _module(value: Any) -> Module:
     name = value.get("api_name") if isinstance(value, dict) else None
     if not isinstance(name, str) or not name:
-        raise _missing("module")
+        raise crm_missing_param("module")
     module = catalog.lookup_module(name)
     if module is None or not module.api_supported or name.lower() in _UNSUPPORTED_MODULES:
         raise CrmError(
@@ -239,7 +239,7 @@ def _header_spec(name: str, index: int) -> dict[str, Any]:
 def _column(org: CrmOrg, module: Module, spec: dict[str, Any], width: int) -> Column:
     api_name, index = spec.get("api_name"), spec.get("index")
     if not isinstance(api_name, str):
-        raise _missing("api_name")
+        raise crm_missing_param("api_name")
     if isinstance(index, bool) or not isinstance(index, int):
         raise crm_invalid_param("index")
     if not 0 <= index < width:
@@ -343,17 +343,8 @@ def _check_mandatory(module: Module, columns: tuple[Column, ...]) -> None:
 def _job(emulator: Emulator, job_id: str) -> WriteJob:
     job = emulator.bulk_writes.jobs.get(job_id)
     if job is None:
-        raise _not_found(job_id)
+        raise crm_job_not_found(job_id)
     return job
-
-
-def _missing(name: str) -> CrmError:
-    return CrmError(
-        400,
-        "REQUIRED_PARAM_MISSING",
-        "One of the expected parameter is missing",
-        {"param_name": name},
-    )
 
 
 def _invalid_field(api_name: str) -> CrmError:
@@ -367,9 +358,3 @@ def _invalid_format(api_name: str) -> CrmError:
 def _too_large() -> CrmError:
     limit = bulk_files.MAX_UPLOAD_BYTES
     return CrmError(413, "FILE_TOO_LARGE", "the file is too large", {"limit": limit})
-
-
-def _not_found(job_id: str) -> CrmError:
-    return CrmError(
-        404, "RESOURCE_NOT_FOUND", "the requested resource doesn't exist", {"id": job_id}
-    )

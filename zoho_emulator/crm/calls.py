@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from zoho_emulator import timefmt
 from zoho_emulator.context import emulator_of
-from zoho_emulator.errors import CrmError, crm_invalid_param
+from zoho_emulator.errors import CrmError, crm_invalid_param, crm_missing_param
 from zoho_emulator.oauth import AuthError, has_scope
 
 if TYPE_CHECKING:
@@ -112,12 +112,7 @@ def fields_param(module: Module, raw: str | None, *, required: bool) -> list[Fie
     """
     if not raw:
         if required:
-            raise CrmError(
-                400,
-                "REQUIRED_PARAM_MISSING",
-                "One of the expected parameter is missing",
-                {"param_name": "fields"},
-            )
+            raise crm_missing_param("fields")
         return list(module.fields)
     names = [name.strip() for name in raw.split(",") if name.strip()]
     if len(names) > MAX_FIELDS:

@@ -28,7 +28,7 @@ from zoho_emulator.crm.calls import (
 )
 from zoho_emulator.crm.criteria import search_predicate
 from zoho_emulator.crm.store import Filters, ModuleStore
-from zoho_emulator.errors import CrmError, crm_invalid_param
+from zoho_emulator.errors import CrmError, crm_invalid_param, crm_missing_param
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -120,12 +120,7 @@ async def coql_query(request: Request) -> Response:
     body = await json_body(request)
     text = body.get("select_query")
     if not isinstance(text, str) or not text.strip():
-        raise CrmError(
-            400,
-            "REQUIRED_PARAM_MISSING",
-            "One of the expected parameter is missing",
-            {"param_name": "select_query"},
-        )
+        raise crm_missing_param("select_query")
     query = coql.parse_coql(text)
     org = emulator.crm
     store = org.store(query.module.api_name)

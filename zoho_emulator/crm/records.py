@@ -31,7 +31,7 @@ from zoho_emulator.crm.calls import (
 )
 from zoho_emulator.crm.store import SORT_FIELDS, Filters, ModuleStore
 from zoho_emulator.crm.writes import Writer, check_batch, check_triggers
-from zoho_emulator.errors import CrmError, crm_invalid_param
+from zoho_emulator.errors import CrmError, crm_invalid_param, crm_missing_param
 from zoho_emulator.traffic import credits_for_records
 
 if TYPE_CHECKING:
@@ -195,12 +195,7 @@ async def delete_records(request: Request) -> Response:
     record_id = request.path_params.get("record_id")
     ids = [record_id] if record_id is not None else ids_param(request)
     if not ids:
-        raise CrmError(
-            400,
-            "REQUIRED_PARAM_MISSING",
-            "One of the expected parameter is missing",
-            {"param_name": "ids"},
-        )
+        raise crm_missing_param("ids")
     emulator.traffic.charge(request, credits_for_records(len(ids), 100))
     return _write_response(Writer(emulator.crm, store.module).delete(ids), 200)
 
