@@ -250,7 +250,8 @@ def run_process(
         lines: list[Any] = []
         try:
             for text in process.stdout:
-                if not text.strip():
+                # A line without its newline is one a SIGKILL cut short: never delivered.
+                if not text.strip() or not text.endswith("\n"):
                     continue
                 lines.append(json.loads(text))
                 if on_line is not None:
