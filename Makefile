@@ -53,6 +53,9 @@ bench: install
 	$(BIN)/python benchmarks/read_floor.py --memory
 	$(BIN)/python benchmarks/tap_sync.py --stream crm_leads --sizes 20000,100000
 	$(BIN)/python benchmarks/subforms.py
+	$(BIN)/python benchmarks/write.py --path rest
+	$(BIN)/python benchmarks/write.py --path target
+	$(BIN)/python benchmarks/write.py --path bulk
 
 clean:
 	rm -rf $(VENV) $(PLUGINS) .meltano .mypy_cache .ruff_cache .pytest_cache

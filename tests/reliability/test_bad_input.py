@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from target_zoho.sinks import ROUNDS
 from tests.reliability.harness import (
     PEOPLE_ROUTE,
     PEOPLE_STREAM,
@@ -263,9 +264,9 @@ def test_a_bad_line_is_named_and_the_good_records_around_it_accounted_for(
     assert done_of(state) <= done_before
     if case.at_write:
         # The records before it, and at most the rest of its batch (a drain holds
-        # batch_size x n_concurrent records), whole: the input is read no further.
+        # ROUNDS x n_concurrent x batch_size records), whole: the input is read no further.
         assert set(before) <= set(stored) <= set(before + after)
-        capacity = config["batch_size"] * config["n_concurrent"]
+        capacity = ROUNDS * config["batch_size"] * config["n_concurrent"]
         assert len(set(stored) & set(after)) < capacity, stored
     else:
         # The records before it, past their last STATE too, and the STATE before it.

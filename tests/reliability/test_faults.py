@@ -200,7 +200,8 @@ def test_the_target_under_a_fault(blank: Emulator, tmp_path: Path, name: str) ->
     fault = TARGET_FAULTS[name]
     tag = f"fault-{name}"
     records = people(200, tag)
-    config = people_target_config(blank, **{"n_concurrent": 4, **fault.config})
+    # Drains of 40 records (ROUNDS x n_concurrent x batch_size): faults come mid-run.
+    config = people_target_config(blank, **{"n_concurrent": 4, "batch_size": 2, **fault.config})
     messages = people_input(records, 20)
     settings = settings_of(
         blank, fault, lambda: target_attempt(tmp_path / "clean", config, messages)
