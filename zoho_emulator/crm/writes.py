@@ -504,6 +504,8 @@ class Writer:
                     "$in_merge": False,
                     "$field_states": None,
                     "$zia_visions": None,
+                    # A row has every field of the subform, null when not set.
+                    **{f.api_name: None for f in sub_module.fields if f.writable},
                 }
             )
             for key, value in row.items():
