@@ -157,10 +157,10 @@ class Writer:
         Zoho returns subform rows only with a single record (one call each, ``n_concurrent``
         at a time); records that write no subform are not read.
         """
-        wanted = [p for p in built.values() if p.get("id") and self.subforms_of(p)]
+        wanted = [p for p in built.values() if p.get("id") and self._subforms_of(p)]
         current = self.client.retrieve_many(self.module, [str(p["id"]) for p in wanted])
         for payload, record in zip(wanted, current, strict=True):
-            for name in self.subforms_of(payload):
+            for name in self._subforms_of(payload):
                 rows = list(payload[name] or [])
                 sent = {str(row.get("id")) for row in rows if isinstance(row, dict)}
                 rows += [
@@ -170,7 +170,7 @@ class Writer:
                 ]
                 payload[name] = rows
 
-    def subforms_of(self, payload: Mapping[str, Any]) -> list[str]:
+    def _subforms_of(self, payload: Mapping[str, Any]) -> list[str]:
         """The subform fields a write body sets."""
         return [name for name in self.subforms if name in payload]
 
@@ -285,7 +285,7 @@ class Writer:
         )
         if not by_id:
             payload.pop("id", None)
-            for name in self.subforms_of(payload):
+            for name in self._subforms_of(payload):
                 for row in payload[name] or []:
                     if isinstance(row, dict):
                         row.pop("id", None)
