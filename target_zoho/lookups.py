@@ -6,7 +6,9 @@ org). Else it is matched on a field of the looked-up module: the route's ``looku
 names one that holds the source record's id (an external id field), or by default the
 module's name field (``Account_Name``, ``Full_Name``...) is matched with the lookup's name.
 Owners and user lookups are matched by the user's email (``default_owner`` when none is),
-a record's layout by its name.
+a record's layout by its name. The lookups inside subform rows (a line item's product) and
+a multi-select lookup's linked records are resolved the same way, in the same batches; one
+that matches nothing is named by its path (``Visit_Items[2].Product``).
 Values are looked up in batches (COQL ``in``, 50 values a call) and cached for the run.
 """
 
@@ -20,7 +22,7 @@ from zoho_connector import fields as zoho_fields
 from zoho_connector.errors import ZohoInputError, shown
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping, Sequence
+    from collections.abc import Collection, Iterator, Mapping, Sequence
 
     from zoho_connector.crm import ZohoCRM
     from zoho_connector.load import RowResult
@@ -31,6 +33,24 @@ USERS = "users"
 LAYOUTS = "layouts"
 #: What to do with a lookup no destination record matches: fail its record, or leave it out.
 UNRESOLVED = ("reject", "drop")
+
+
+@dataclasses.dataclass(frozen=True)
+class Place:
+    """Where a lookup is in a write body: a field, or a lookup of one of an array's rows.
+
+    Attributes:
+        field: The record's field.
+        row: The row's position in the field's array (None for a lookup field).
+        key: The row's lookup (None for a lookup field).
+    """
+
+    field: str
+    row: int | None = None
+    key: str | None = None
+
+    def __str__(self) -> str:
+        return self.field if self.key is None else f"{self.field}[{self.row}].{self.key}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,6 +115,16 @@ class CrmLookups:
             for name, field in fields.items()
             if (match := _match(field, settings.get(name))) is not None
         }
+        #: Subform and multi-select lookup field → the lookups of its rows.
+        self.row_matches = {
+            name: matches
+            for name, field in fields.items()
+            if zoho_fields.writable(field) and (matches := _row_matches(crm, field))
+        }
+        #: Multi-select lookup fields: a row whose linked record matches nothing is dropped.
+        self.links = {
+            name for name, field in fields.items() if field.get("data_type") == "multiselectlookup"
+        }
         unknown = sorted(
             name
             for name in settings
@@ -130,25 +160,71 @@ class CrmLookups:
             By position, the records whose lookup matched no destination record (``reject``).
         """
         present = [
-            (number, match, _lookup(source[match.field]))
+            (number, place, match, _lookup(value))
             for number, (source, payload) in enumerate(zip(sources, payloads, strict=True))
-            for match in self.matches.values()
-            if source.get(match.field) not in (None, "") and match.field in payload
+            for place, match, value in self._present(source, payload)
         ]
         self._look_up(
-            [(match, value) for _, match, value in present if str(value.get("id")) not in coming]
+            [(match, value) for *_, match, value in present if str(value.get("id")) not in coming]
         )
         failures: dict[int, PayloadError] = {}
-        for number, match, value in present:
+        for number, place, match, value in present:
             target = self._target(match, value)
             if target is not None:
-                payloads[number][match.field] = {"id": target}
+                self._set(payloads[number], place, {"id": target})
             elif self.on_unresolved == "drop":
-                del payloads[number][match.field]
+                self._set(payloads[number], place, None)
                 self.dropped += 1
             else:
-                failures.setdefault(number, self._unresolved(match, value))
+                failures.setdefault(number, self._unresolved(place, match, value))
+        if self.on_unresolved == "drop":
+            for payload in payloads:
+                self._unlink_dropped(payload)
         return failures
+
+    def _present(
+        self, source: Mapping[str, Any], payload: Mapping[str, Any]
+    ) -> Iterator[tuple[Place, Match, Any]]:
+        """The lookups a write body sets: its lookup fields, and its rows' lookups."""
+        for match in self.matches.values():
+            if source.get(match.field) not in (None, "") and match.field in payload:
+                yield Place(match.field), match, source[match.field]
+        for name, matches in self.row_matches.items():
+            rows, source_rows = payload.get(name), source.get(name)
+            if not isinstance(rows, list) or not isinstance(source_rows, list):
+                continue
+            # The body's rows are the source's, in order (rows kept by a merge come after).
+            for number, (source_row, row) in enumerate(zip(source_rows, rows, strict=False)):
+                if not isinstance(source_row, dict) or not isinstance(row, dict):
+                    continue
+                for match in matches.values():
+                    if source_row.get(match.field) not in (None, "") and match.field in row:
+                        yield Place(name, number, match.field), match, source_row[match.field]
+
+    def _set(self, payload: dict[str, Any], place: Place, value: dict[str, str] | None) -> None:
+        """Set a lookup of a write body; None leaves it out (a link, its whole row)."""
+        if place.key is None:
+            if value is None:
+                del payload[place.field]
+            else:
+                payload[place.field] = value
+        elif value is not None:
+            payload[place.field][place.row][place.key] = value
+        elif place.field in self.links:
+            payload[place.field][place.row] = None  # taken out by _unlink_dropped
+        else:
+            del payload[place.field][place.row][place.key]
+
+    def _unlink_dropped(self, payload: dict[str, Any]) -> None:
+        """Take out the links dropped; a field left with none is not written."""
+        for name in self.links:
+            rows = payload.get(name)
+            if isinstance(rows, list) and None in rows:
+                kept = [row for row in rows if row is not None]
+                if kept:
+                    payload[name] = kept
+                else:
+                    del payload[name]
 
     def unresolved(self, source: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
         """A record's lookups that resolve to nothing yet: field → the source lookup."""
@@ -262,14 +338,14 @@ class CrmLookups:
         default = users.get((self.default_owner or "").casefold(), [])
         return default[0] if self.default_owner and len(default) == 1 else None
 
-    def _unresolved(self, match: Match, value: Mapping[str, Any]) -> PayloadError:
+    def _unresolved(self, place: Place, match: Match, value: Mapping[str, Any]) -> PayloadError:
         if match.module == USERS:
             who = value.get("email") or value.get("name") or value.get("id")
             message = (
                 f"no active user of the destination is {shown(repr(who))} (by id or email; set "
                 "default_owner, or unresolved_lookups to drop)"
             )
-            return PayloadError(match.field, message, "LOOKUP_NOT_FOUND")
+            return PayloadError(str(place), message, "LOOKUP_NOT_FOUND")
         key = match.value(value)
         found = self._found.get((match.module, match.on), {})
         count = len(found.get(key.casefold(), [])) if key is not None else 0
@@ -278,12 +354,31 @@ class CrmLookups:
             f"{which} {match.on} = {shown(repr(key))} in the destination (map the field in "
             "the stream's lookups, or set unresolved_lookups to drop)"
         )
-        return PayloadError(match.field, message, "LOOKUP_NOT_FOUND")
+        return PayloadError(str(place), message, "LOOKUP_NOT_FOUND")
 
 
 def _lookup(value: Any) -> Mapping[str, Any]:
     """A lookup's value as an object: a bare id (a warehouse's column) as ``{"id"}``."""
     return value if isinstance(value, dict) else {"id": str(value)}
+
+
+def _row_matches(crm: ZohoCRM, field: Mapping[str, Any]) -> dict[str, Match]:
+    """How the lookups of a subform's rows, or a multi-select lookup's linked record, match.
+
+    A row's lookups match on their module's name field (the ``lookups`` setting names the
+    record's own fields); layouts are the parent's.
+    """
+    if field.get("data_type") not in ("subform", "multiselectlookup"):
+        return {}
+    linked = zoho_fields.linked_lookup(field)
+    matches = {}
+    for row_field in crm.row_fields(field):
+        match = _match(row_field, None)
+        if match is None or match.module == LAYOUTS:
+            continue
+        if field.get("data_type") == "subform" or match.field == linked:
+            matches[match.field] = match
+    return matches
 
 
 def _match(field: Mapping[str, Any], setting: str | None) -> Match | None:

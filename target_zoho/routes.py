@@ -24,6 +24,9 @@ ACTIONS = {action.name.lower(): action for action in Action if action != Action.
     "upsert": Action.INTEGRATE
 }
 PRODUCTS = ("crm", "desk")
+#: What an update does to a record's subform rows the stream's record leaves out: Zoho's
+#: way, delete them (``replace``), or keep them (``merge``).
+SUBFORMS = ("replace", "merge")
 #: tap-zoho's streams that are no module a record can be written to: passed over (with a
 #: warning naming them) unless the ``streams`` setting maps them somewhere.
 READ_ONLY_STREAMS = frozenset(
@@ -48,14 +51,15 @@ STREAMS_PROPERTY = th.Property(
             th.Property("triggers", th.ArrayType(th.StringType)),
             th.Property("fields", th.ObjectType(additional_properties=th.StringType)),
             th.Property("lookups", th.ObjectType(additional_properties=th.StringType)),
+            th.Property("subforms", th.StringType, allowed_values=list(SUBFORMS)),
         )
     ),
     title="Streams",
     description="Per stream: {product: crm|desk, module, action: create|update|integrate|"
     "delete (upsert is integrate), "
     "sync_key, triggers, fields: {stream property: Zoho field}, lookups: {lookup field: the "
-    "looked-up module's field holding the source record's id}}. crm_* and desk_* streams "
-    "need no entry.",
+    "looked-up module's field holding the source record's id}, subforms: replace|merge (the "
+    "subforms setting, for this stream)}. crm_* and desk_* streams need no entry.",
 )
 
 
@@ -76,6 +80,7 @@ class Route:
             record's id (by default a lookup is matched by its name: ``target_zoho.lookups``).
         read_only: A tap-zoho stream Zoho cannot take records of (its records are counted,
             not written).
+        subforms: ``replace`` or ``merge`` (``SUBFORMS``); None for the ``subforms`` setting.
     """
 
     stream: str
@@ -87,6 +92,7 @@ class Route:
     renames: Mapping[str, str] = dataclasses.field(default_factory=dict)
     lookups: Mapping[str, str] = dataclasses.field(default_factory=dict)
     read_only: bool = False
+    subforms: str | None = None
 
     def key_of(self, record: Mapping[str, Any]) -> str:
         """What names a record in messages: its id, else its sync key's value."""
@@ -141,4 +147,5 @@ def route_of(stream: str, config: Mapping[str, Any]) -> Route:
         triggers=tuple(triggers) if triggers is not None else None,
         renames=dict(mapping.get("fields") or {}),
         lookups=dict(mapping.get("lookups") or {}),
+        subforms=mapping.get("subforms"),
     )

@@ -119,6 +119,7 @@ class ZohoSink(KeyCheckingSink):
                 route,
                 unresolved_lookups=self.config.get("unresolved_lookups") or "reject",
                 default_owner=self.config.get("default_owner"),
+                merge_subforms=(route.subforms or self.config.get("subforms")) == "merge",
                 copies=target.copies,
                 bulk_write_threshold=int(
                     self.config.get("bulk_write_min_records", BULK_WRITE_THRESHOLD)

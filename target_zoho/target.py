@@ -13,7 +13,7 @@ from typing_extensions import override
 from target_zoho.bad_input import BadInputError, error_of, problem, where
 from target_zoho.lookups import UNRESOLVED
 from target_zoho.reader import NumberedReader
-from target_zoho.routes import STREAMS_PROPERTY, RouteError, route_of
+from target_zoho.routes import STREAMS_PROPERTY, SUBFORMS, RouteError, route_of
 from target_zoho.sinks import MAX_BATCH, LoadFailedError, ReadOnlyStreamSink, ZohoSink
 from target_zoho.writers import BULK_WRITE_THRESHOLD
 from zoho_connector.errors import ZohoError, ZohoInputError
@@ -92,6 +92,16 @@ class TargetZoho(ZohoPlugin, Target):
             description="A CRM lookup or owner no record or user of the destination matches: "
             "reject its record (naming the field and value), or drop the lookup and write "
             "the rest.",
+        ),
+        th.Property(
+            "subforms",
+            th.StringType(nullable=False),
+            default="replace",
+            allowed_values=list(SUBFORMS),
+            title="Subforms",
+            description="What an update does to the destination's subform rows (line items) "
+            "that the record leaves out: delete them, as Zoho does (replace), or keep them "
+            "(merge: a read of each record updated); a stream's mapping may say otherwise.",
         ),
         th.Property(
             "default_owner",

@@ -7,6 +7,14 @@ update or upsert goes by Bulk Write instead (``ZohoCRM.bulk_write``: a job of up
 records for 500 credits, against a credit each ten by write calls). A record whose values
 do not fit its fields fails alone here, before any call. An error of the run's (spent
 credits, a refused token: ``RUN_ERRORS``) fails no record: it ends the write.
+
+Subform rows (line items) and multi-select lookups go with their record. A subform row's
+``id`` goes only when the record is matched by its id (an update, an upsert on ``id``): the
+record is the destination's own, so are its rows; else (a create, an upsert on a field, a
+copy into another org) the rows go without ids. Zoho then replaces the record's rows with
+those sent (https://www.zoho.com/crm/developer/docs/api/v8/update-records.html); with
+``merge_subforms``, each record updated by id is read first and its rows the record leaves
+out are sent back by their ids, which keeps them.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from target_zoho.lookups import CrmLookups
 from target_zoho.payloads import CrmPayloads, DeskPayloads, PayloadError
 from zoho_connector.bulk_write import OPERATIONS
+from zoho_connector.errors import ZohoInputError
 from zoho_connector.load import Action, RowResult
 from zoho_plugin.plugin import DELETED_AT
 
@@ -47,6 +56,11 @@ class Writer:
         default_owner: The email of the owner of records whose owner is no user here.
         copies: Source record ids → their copies' ids, by CRM module.
         bulk_write_threshold: Records a CRM write must hold to go by Bulk Write (0: never).
+        merge_subforms: Keep the destination's subform rows that an update leaves out.
+
+    Raises:
+        ZohoInputError: ``merge_subforms`` for a module with subforms whose records are not
+            matched by id (merge reads the record it updates).
     """
 
     def __init__(
@@ -58,6 +72,7 @@ class Writer:
         default_owner: str | None = None,
         copies: dict[str, dict[str, str]] | None = None,
         bulk_write_threshold: int = 0,
+        merge_subforms: bool = False,
     ) -> None:
         self.client = client
         self.route = route
@@ -80,6 +95,16 @@ class Writer:
         else:
             self.payloads = DeskPayloads(self.module, fields, route.renames)
             self.lookups = None
+        #: The module's subform fields (CRM's line items are subforms too).
+        self.subforms = [f["api_name"] for f in fields if f.get("data_type") == "subform"]
+        self.merge_subforms = merge_subforms and bool(self.subforms)
+        if self.merge_subforms and route.action == Action.INTEGRATE and route.sync_key != "id":
+            msg = (
+                f"subforms: merge keeps the rows of the record an update names by id; "
+                f"{route.stream} upserts on {route.sync_key or 'the duplicate check field'} "
+                "(use action update, or sync_key id)"
+            )
+            raise ZohoInputError(msg)
 
     def write(self, records: Sequence[Mapping[str, Any]]) -> list[RowResult]:
         """Write records; one result per record, in order."""
@@ -118,11 +143,36 @@ class Writer:
                 built[number] = self._payload(action, record)
             except PayloadError as error:
                 results[number] = _refused(error)
+        if self.merge_subforms and action in (Action.UPDATE, Action.INTEGRATE):
+            self._keep_rows(built)
         if self.lookups is None or action == Action.DELETE:
             results.update(self._send(action, built))
         else:
             self._send_resolved(self.lookups, action, records, built, results)
         return [results[number] for number in range(len(records))]
+
+    def _keep_rows(self, built: Mapping[int, dict[str, Any]]) -> None:
+        """Add to each update the destination's subform rows it leaves out, by their ids.
+
+        Zoho returns subform rows only with a single record (one call each, ``n_concurrent``
+        at a time); records that write no subform are not read.
+        """
+        wanted = [p for p in built.values() if p.get("id") and self._subforms_of(p)]
+        current = self.client.retrieve_many(self.module, [str(p["id"]) for p in wanted])
+        for payload, record in zip(wanted, current, strict=True):
+            for name in self._subforms_of(payload):
+                rows = list(payload[name] or [])
+                sent = {str(row.get("id")) for row in rows if isinstance(row, dict)}
+                rows += [
+                    {"id": str(row["id"])}
+                    for row in (record or {}).get(name) or []
+                    if str(row["id"]) not in sent
+                ]
+                payload[name] = rows
+
+    def _subforms_of(self, payload: Mapping[str, Any]) -> list[str]:
+        """The subform fields a write body sets."""
+        return [name for name in self.subforms if name in payload]
 
     def _send_resolved(
         self,
@@ -235,6 +285,10 @@ class Writer:
         )
         if not by_id:
             payload.pop("id", None)
+            for name in self._subforms_of(payload):
+                for row in payload[name] or []:
+                    if isinstance(row, dict):
+                        row.pop("id", None)
         return payload
 
     def _sync_key(self, action: Action) -> str | None:

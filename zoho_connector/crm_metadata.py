@@ -14,7 +14,7 @@ from zoho_connector.client import ZohoClient
 from zoho_connector.errors import ZohoInputError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
 
 class CrmMetadata(ZohoClient):
@@ -52,7 +52,18 @@ class CrmMetadata(ZohoClient):
 
     def fields(self, module: str) -> list[dict[str, Any]]:
         """``settings/fields`` of a module, fetched once per client."""
-        name = self.module(module)["api_name"]
+        return self._fields_of(self.module(module)["api_name"])
+
+    def row_fields(self, field: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The fields of a subform's rows or a multi-select lookup's linking rows (else none).
+
+        Their modules (``generated_type`` ``subform``, ``linking``) serve no records but
+        have their ``settings/fields``.
+        """
+        name = zoho_fields.row_module(field)
+        return [] if name is None else self._fields_of(name)
+
+    def _fields_of(self, name: str) -> list[dict[str, Any]]:
         with self._metadata_lock:
             if name not in self._fields:
                 body = self.request("GET", "settings/fields", params={"module": name}) or {}

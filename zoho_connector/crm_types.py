@@ -113,16 +113,19 @@ def cell_reader(field: Mapping[str, Any]) -> Callable[[str], Any]:
     return _CELL_READERS.get(value_kind, _text)
 
 
-#: Keys of subform rows that Zoho sets itself.
+#: Keys of subform rows that Zoho sets itself (a row's ``Layout`` is its parent's).
 _ROW_SYSTEM_KEYS = frozenset(
-    {"Parent_Id", "Created_Time", "Modified_Time", "Created_By", "Modified_By"}
+    {"Parent_Id", "Created_Time", "Modified_Time", "Created_By", "Modified_By", "Layout"}
 )
+#: Keys of multi-select lookup rows that Zoho sets itself: the linking row's.
+_LINK_SYSTEM_KEYS = _ROW_SYSTEM_KEYS | {"id"}
 
 
 def wire_value(field: Mapping[str, Any], value: Any) -> Any:
     """A value as a write of the field takes it.
 
-    Lookups go as ``{"id"}``, subform rows without what Zoho sets itself, dates and datetimes
+    Lookups go as ``{"id"}``, subform rows without what Zoho sets itself (a multi-select
+    lookup's rows without their linking rows' ids too), dates and datetimes
     in CRM's formats, bigints as strings.
 
     Raises:
@@ -136,7 +139,9 @@ def wire_value(field: Mapping[str, Any], value: Any) -> Any:
             reference = value.get("id") if isinstance(value, Mapping) else value
             return None if reference in (None, "") else {"id": str(reference)}
         if kind == zoho_fields.OBJECT_ARRAY:
-            return [_row(row) for row in value]
+            # A linking row's id only names a link to remove (``_delete``): a link is its record.
+            system = _LINK_SYSTEM_KEYS if field.get("data_type") == "multiselectlookup" else None
+            return [_row(row, system or _ROW_SYSTEM_KEYS) for row in value]
         if kind == zoho_fields.DATE:
             return crm_date(value)
         if kind == zoho_fields.DATETIME:
@@ -149,13 +154,13 @@ def wire_value(field: Mapping[str, Any], value: Any) -> Any:
     return to_wire(value)
 
 
-def _row(row: Any) -> Any:
-    """A subform or multi-select lookup row, without what Zoho sets itself."""
+def _row(row: Any, system: frozenset[str]) -> Any:
+    """A subform or multi-select lookup row, without what Zoho sets itself (``system``)."""
     if not isinstance(row, Mapping):
         return row
     clean = {}
     for key, value in row.items():
-        if key.startswith("$") or key in _ROW_SYSTEM_KEYS:
+        if key.startswith("$") or key in system:
             continue
         is_lookup = isinstance(value, Mapping) and "id" in value
         clean[key] = {"id": value["id"]} if is_lookup else to_wire(value)

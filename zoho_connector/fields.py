@@ -151,6 +151,27 @@ def lookup_module(field: Mapping[str, Any]) -> str | None:
     return str(name) if name else None
 
 
+def row_module(field: Mapping[str, Any]) -> str | None:
+    """The module of a subform's rows, or of a multi-select lookup's linking rows."""
+    if field.get("data_type") == "subform":
+        associated = field.get("associated_module")
+        name = associated.get("module") if isinstance(associated, Mapping) else None
+    elif field.get("data_type") == "multiselectlookup":
+        details = field.get("multiselectlookup")
+        linking = details.get("linking_module") if isinstance(details, Mapping) else None
+        name = linking.get("api_name") if isinstance(linking, Mapping) else None
+    else:
+        return None
+    return str(name) if name else None
+
+
+def linked_lookup(field: Mapping[str, Any]) -> str | None:
+    """The lookup of a multi-select lookup's linking rows to the linked record."""
+    details = field.get("multiselectlookup")
+    name = details.get("lookup_apiname") if isinstance(details, Mapping) else None
+    return str(name) if name else None
+
+
 def name_path(field: Mapping[str, Any]) -> str | None:
     """The dotted column holding a module lookup's name (``Account_Name.Account_Name``)."""
     target = lookup_module(field)

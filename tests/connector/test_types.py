@@ -91,9 +91,16 @@ CRM_TYPES: list[tuple[dict[str, Any], dict[str, Any], Any, Any]] = [
         ],
         [{"id": "7", "Product": {"id": "9"}, "Quantity": 2}],
     ),
+    (
+        # A linking row's id is Zoho's (it names the link only to remove it): not written.
+        _crm("multiselectlookup", "jsonarray"),
+        _OBJECTS,
+        [{"id": "5", "Linked_Account": {"name": "Acme", "id": "3"}}],
+        [{"Linked_Account": {"id": "3"}}],
+    ),
     *[
         (_crm(t, "jsonarray"), _OBJECTS, [{"id": "5"}], [{"id": "5"}])
-        for t in ("multiselectlookup", "multiuserlookup", "fileupload", "imageupload")
+        for t in ("multiuserlookup", "fileupload", "imageupload")
     ],
     *[
         (_crm(t, "jsonarray"), _OBJECTS, [{"id": "5"}], [{"id": "5"}])

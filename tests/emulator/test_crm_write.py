@@ -294,16 +294,71 @@ def test_subform_rows_are_replaced_and_links_added(emulator: Emulator) -> None:
     visits = emulator.crm("GET", "Service_Visits", params={"fields": "Name"}).json()["data"]
     target = visits[0]["id"]
     before = emulator.crm("GET", f"Service_Visits/{target}").json()["data"][0]
-    accounts = first_ids(emulator, "Accounts", 1)
+    already = {link["Linked_Account"]["id"] for link in before["Related_Accounts"]}
+    account = next(a for a in first_ids(emulator, "Accounts", 10) if a not in already)
     payload = {
         "id": target,
         "Visit_Items": [{"Item_Name": "Nouveau", "Quantity": 2, "Unit_Price": 5.0}],
-        "Related_Accounts": [{"Linked_Account": {"id": accounts[0]}}],
+        "Related_Accounts": [{"Linked_Account": {"id": account}}],
     }
-    response = emulator.crm("PUT", "Service_Visits", json={"data": [payload]})
-    assert response.json()["data"][0]["code"] == "SUCCESS"
+    for _ in range(2):  # the second time, the account is linked already: it stays once
+        response = emulator.crm("PUT", "Service_Visits", json={"data": [payload]})
+        assert response.json()["data"][0]["code"] == "SUCCESS"
     after = emulator.crm("GET", f"Service_Visits/{target}").json()["data"][0]
     assert [row["Item_Name"] for row in after["Visit_Items"]] == ["Nouveau"]
     linked = [link["Linked_Account"]["id"] for link in after["Related_Accounts"]]
-    assert linked[-1] == accounts[0]
+    assert linked[-1] == account
     assert len(linked) == len(before["Related_Accounts"]) + 1
+
+
+def test_an_update_keeps_the_rows_sent_by_id_adds_the_new_and_deletes_the_rest(
+    emulator: Emulator,
+) -> None:
+    product = emulator.crm("POST", "Products", json={"data": [{"Product_Name": "Filtre"}]})
+    product_id = product.json()["data"][0]["details"]["id"]
+    three = [{"Item_Name": f"Item {n}", "Quantity": n} for n in (1, 2, 3)]
+    created = emulator.crm(
+        "POST", "Service_Visits", json={"data": [{"Name": "V", "Visit_Items": three}]}
+    )
+    visit = created.json()["data"][0]["details"]["id"]
+    rows = emulator.crm("GET", f"Service_Visits/{visit}").json()["data"][0]["Visit_Items"]
+    assert [row["Item_Name"] for row in rows] == ["Item 1", "Item 2", "Item 3"]
+    update = [
+        {"id": rows[2]["id"], "Quantity": 30, "Product": {"id": product_id}},
+        {"Item_Name": "Item 4"},
+        {"id": rows[0]["id"]},
+    ]
+    response = emulator.crm(
+        "PUT", "Service_Visits", json={"data": [{"id": visit, "Visit_Items": update}]}
+    )
+    assert response.json()["data"][0]["code"] == "SUCCESS"
+    after = emulator.crm("GET", f"Service_Visits/{visit}").json()["data"][0]["Visit_Items"]
+    # In the order sent: row 3 updated, a new row, row 1 as it was; row 2 not sent, deleted.
+    assert [(row["Item_Name"], row["Quantity"]) for row in after] == [
+        ("Item 3", 30),
+        ("Item 4", None),
+        ("Item 1", 1),
+    ]
+    assert [after[0]["id"], after[2]["id"]] == [rows[2]["id"], rows[0]["id"]]
+    assert after[1]["id"] not in {row["id"] for row in rows}
+    assert after[0]["Product"] == {"name": "Filtre", "id": product_id}
+    assert all(row["Parent_Id"]["id"] == visit for row in after)
+
+
+def test_a_row_id_or_a_row_lookup_of_no_such_record_is_refused_with_its_path(
+    emulator: Emulator,
+) -> None:
+    visits = emulator.crm("GET", "Service_Visits", params={"fields": "Name"}).json()["data"]
+    first, second = (
+        emulator.crm("GET", f"Service_Visits/{v['id']}").json()["data"][0] for v in visits[:2]
+    )
+    other_row = next(row for row in second["Visit_Items"] or [{"id": "1"}])
+    stranger = {"id": first["id"], "Visit_Items": [{"id": other_row["id"], "Quantity": 1}]}
+    lost = {"id": first["id"], "Visit_Items": [{"Item_Name": "x"}, {"Product": {"id": "123"}}]}
+    response = emulator.crm("PUT", "Service_Visits", json={"data": [stranger, lost]})
+    results = response.json()["data"]
+    assert [r["code"] for r in results] == ["INVALID_DATA", "INVALID_DATA"]
+    assert results[0]["details"]["json_path"] == "$.data[0].Visit_Items[0].id"
+    assert results[1]["details"]["json_path"] == "$.data[1].Visit_Items[1].Product"
+    after = emulator.crm("GET", f"Service_Visits/{first['id']}").json()["data"][0]
+    assert after["Visit_Items"] == first["Visit_Items"]

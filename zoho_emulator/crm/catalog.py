@@ -541,6 +541,7 @@ _UI_ONLY = (
         fields=(
             Field("Parent_Id", "lookup", lookup="Service_Visits", read_only=True),
             _text("Item_Name", "phrase", 120),
+            Field("Product", "lookup", lookup="Products"),
             Field("Quantity", "integer", kind="quantity"),
             Field("Unit_Price", "currency"),
             Field("Created_Time", "datetime", kind="created", read_only=True),

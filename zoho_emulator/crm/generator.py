@@ -328,6 +328,7 @@ class Generator:
                     "id": catalog.record_id(catalog.SUBFORM_ROW_CODE, index * 4 + number),
                     "Parent_Id": parent,
                     "Item_Name": pick(h, _PHRASES),
+                    "Product": None,  # the seed has no Products
                     "Quantity": 1 + below(h, 9),
                     "Unit_Price": below(h >> 9, 100_000) / 100,
                     "Created_Time": timefmt.crm_datetime(created, self.zone),

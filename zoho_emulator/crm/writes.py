@@ -460,7 +460,13 @@ class Writer:
     def _subform(
         self, field: Field, rows: Any, path: str, existing: int | None, invalid: RecordError
     ) -> list[dict[str, Any]]:
-        """Subform rows replace the current ones; a row with an ``id`` keeps it."""
+        """Subform rows replace the current ones; a row with an ``id`` keeps it.
+
+        A row with the ``id`` of one of the record's rows updates it, one without is added, and
+        the record's rows not sent are deleted
+        (https://www.zoho.com/crm/developer/docs/api/v8/update-records.html); an ``id`` of no
+        row of the record is refused.
+        """
         if not isinstance(rows, list):
             raise invalid
         sub_module = catalog.MODULES_BY_NAME["Service_Visit_Items"]
@@ -498,6 +504,8 @@ class Writer:
                     "$in_merge": False,
                     "$field_states": None,
                     "$zia_visions": None,
+                    # A row has every field of the subform, null when not set.
+                    **{f.api_name: None for f in sub_module.fields if f.writable},
                 }
             )
             for key, value in row.items():
@@ -516,7 +524,11 @@ class Writer:
     def _linked(
         self, field: Field, rows: Any, path: str, existing: int | None, invalid: RecordError
     ) -> list[dict[str, Any]]:
-        """Multi-select lookup rows are added to the current links; ``_delete`` removes one."""
+        """Multi-select lookup rows are added to the current links; ``_delete`` removes one.
+
+        https://www.zoho.com/crm/developer/docs/api/v8/update-records.html: a link is removed
+        only by its linking row's ``id`` with ``_delete``.
+        """
         if not isinstance(rows, list):
             raise invalid
         links = list(self.store.get(existing, field) or []) if existing is not None else []
@@ -541,7 +553,9 @@ class Writer:
                     },
                 ),
             )
-            links.append({"Linked_Account": value, "id": self.org.next_row_id()})
+            # Not documented by Zoho; we assume a record already linked stays linked once.
+            if all(link["Linked_Account"]["id"] != value["id"] for link in links):
+                links.append({"Linked_Account": value, "id": self.org.next_row_id()})
         return links
 
     def _check_mandatory(self, values: dict[str, Any], position: int) -> None:
