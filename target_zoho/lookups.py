@@ -15,22 +15,22 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from typing_extensions import override
+
+from target_zoho.lookup_base import Lookups
 from target_zoho.payloads import PayloadError
 from zoho_connector import fields as zoho_fields
 from zoho_connector.errors import ZohoInputError, shown
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping, Sequence
+    from collections.abc import Mapping
 
     from zoho_connector.crm import ZohoCRM
-    from zoho_connector.load import RowResult
 
 #: The looked-up "module" of owner and user lookups.
 USERS = "users"
 #: The looked-up "module" of a record's layout (matched by id, else by name).
 LAYOUTS = "layouts"
-#: What to do with a lookup no destination record matches: fail its record, or leave it out.
-UNRESOLVED = ("reject", "drop")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Match:
         return None if value in (None, "") else str(value)
 
 
-class CrmLookups:
+class CrmLookups(Lookups[Match]):
     """Resolves the lookups of one CRM module's records (see the module docstring).
 
     Args:
@@ -85,16 +85,18 @@ class CrmLookups:
         default_owner: str | None = None,
         copies: dict[str, dict[str, str]] | None = None,
     ) -> None:
+        super().__init__(
+            {
+                name: match
+                for name, field in fields.items()
+                if (match := _match(field, settings.get(name))) is not None
+            },
+            unresolved=unresolved,
+            copies=copies,
+        )
         self.crm = crm
         self.module = module
-        self.copies = {} if copies is None else copies
-        self.on_unresolved = unresolved
         self.default_owner = default_owner
-        self.matches = {
-            name: match
-            for name, field in fields.items()
-            if (match := _match(field, settings.get(name))) is not None
-        }
         unknown = sorted(
             name
             for name in settings
@@ -108,65 +110,9 @@ class CrmLookups:
             raise ZohoInputError(msg)
         #: (module, field) → casefolded value → the destination ids that have it.
         self._found: dict[tuple[str, str], dict[str, list[str]]] = {}
-        #: Lookups left out (with ``drop``), for the log.
-        self.dropped = 0
         self._users: dict[str, list[str]] | None = None
 
-    def resolve(
-        self,
-        sources: Sequence[Mapping[str, Any]],
-        payloads: Sequence[dict[str, Any]],
-        coming: Collection[str] = (),
-    ) -> dict[int, PayloadError]:
-        """Rewrite the payloads' lookups to destination ids, a batch of calls for them all.
-
-        Args:
-            sources: The records as they came (renamed to fields), for the lookups' names.
-            payloads: Their write bodies, changed in place.
-            coming: Ids of source records about to be written: lookups of them are not
-                looked up (they will follow the copies).
-
-        Returns:
-            By position, the records whose lookup matched no destination record (``reject``).
-        """
-        present = [
-            (number, match, _lookup(source[match.field]))
-            for number, (source, payload) in enumerate(zip(sources, payloads, strict=True))
-            for match in self.matches.values()
-            if source.get(match.field) not in (None, "") and match.field in payload
-        ]
-        self._look_up(
-            [(match, value) for _, match, value in present if str(value.get("id")) not in coming]
-        )
-        failures: dict[int, PayloadError] = {}
-        for number, match, value in present:
-            target = self._target(match, value)
-            if target is not None:
-                payloads[number][match.field] = {"id": target}
-            elif self.on_unresolved == "drop":
-                del payloads[number][match.field]
-                self.dropped += 1
-            else:
-                failures.setdefault(number, self._unresolved(match, value))
-        return failures
-
-    def unresolved(self, source: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-        """A record's lookups that resolve to nothing yet: field → the source lookup."""
-        return {
-            match.field: value
-            for match in self.matches.values()
-            if source.get(match.field) not in (None, "")
-            and self._target(match, value := _lookup(source[match.field])) is None
-        }
-
-    def remember(self, module: str, results: Mapping[Any, RowResult]) -> None:
-        """Note the ids the run's copies got, by their source records' ids."""
-        copied = self.copies.setdefault(module, {})
-        for source_id, result in results.items():
-            record_id = result.details.get("id")
-            if source_id is not None and result.success and record_id:
-                copied[str(source_id)] = str(record_id)
-
+    @override
     def _look_up(self, needs: list[tuple[Match, Mapping[str, Any]]]) -> None:
         """Find what is not cached yet: first the ids as they are, then by the match field."""
         needs = [
@@ -216,10 +162,7 @@ class CrmLookups:
         found = self._found.get((match.module, "id"), {})
         return bool(found.get(str(value.get("id", "")).casefold()))
 
-    def _copied(self, match: Match, value: Mapping[str, Any]) -> str | None:
-        """The id the run's copy of the looked-up record got, if the run wrote it."""
-        return self.copies.get(match.module, {}).get(str(value.get("id")))
-
+    @override
     def _target(self, match: Match, value: Mapping[str, Any]) -> str | None:
         """The destination id a source lookup resolves to, or None."""
         copied = self._copied(match, value)
@@ -262,6 +205,7 @@ class CrmLookups:
         default = users.get((self.default_owner or "").casefold(), [])
         return default[0] if self.default_owner and len(default) == 1 else None
 
+    @override
     def _unresolved(self, match: Match, value: Mapping[str, Any]) -> PayloadError:
         if match.module == USERS:
             who = value.get("email") or value.get("name") or value.get("id")
@@ -279,11 +223,6 @@ class CrmLookups:
             "the stream's lookups, or set unresolved_lookups to drop)"
         )
         return PayloadError(match.field, message, "LOOKUP_NOT_FOUND")
-
-
-def _lookup(value: Any) -> Mapping[str, Any]:
-    """A lookup's value as an object: a bare id (a warehouse's column) as ``{"id"}``."""
-    return value if isinstance(value, dict) else {"id": str(value)}
 
 
 def _match(field: Mapping[str, Any], setting: str | None) -> Match | None:

@@ -93,7 +93,9 @@ class ZohoSink(KeyCheckingSink):
                 route,
                 unresolved_lookups=self.config.get("unresolved_lookups") or "reject",
                 default_owner=self.config.get("default_owner"),
-                copies=target.copies,
+                default_department=self.config.get("default_department"),
+                copies=target.copies if route.product == "crm" else target.desk_copies,
+                desk_sources=target.desk_sources,
                 bulk_write_threshold=int(
                     self.config.get("bulk_write_min_records", BULK_WRITE_THRESHOLD)
                 ),
@@ -221,9 +223,22 @@ class ReadOnlyStreamSink(KeyCheckingSink):
 
     Its records are counted and named in a warning, never written; the run goes on, so that
     a whole tap-zoho catalog loads as it is. Map the stream in ``streams`` to write it.
+    The natural keys of ``desk_departments`` and ``desk_agents`` records are noted, for the
+    Desk lookups pointing at them (``target_zoho.desk_lookups``).
     """
 
     passed_over = 0
+
+    def __init__(
+        self,
+        target: TargetZoho,
+        stream_name: str,
+        schema: dict[str, Any],
+        key_properties: Sequence[str] | None,
+    ) -> None:
+        self.zoho = target
+        self.route = route_of(stream_name, target.config)
+        super().__init__(target, stream_name, schema, key_properties)
 
     @override
     def setup(self) -> None:
@@ -235,7 +250,10 @@ class ReadOnlyStreamSink(KeyCheckingSink):
 
     @override
     def process_batch(self, context: dict[str, Any]) -> None:
-        self.passed_over += len(context.get("records", []))
+        records = context.get("records", [])
+        if self.route.product == "desk":
+            self.zoho.desk_sources.note(self.route.module, records)
+        self.passed_over += len(records)
 
     @override
     def clean_up(self) -> None:
