@@ -218,3 +218,35 @@ def test_desk_lookups_by_natural_keys_and_the_unresolved(
     assert [row["assigneeId"] for row in unassigned] == [None]
     moved = [row for row in records(destination, "tickets") if row["subject"] == nowhere["title"]]
     assert [departments[row["departmentId"]] for row in moved] == ["Support"]
+
+
+def test_desk_lookups_by_a_field_holding_the_source_id(
+    destination: Emulator, tmp_path: Path
+) -> None:
+    """The stream's lookups setting: contacts matched on a field holding the source's id."""
+    held = destination.desk(
+        "POST", "contacts", json={"lastName": "Held", "phone": "311000020000000007"}
+    ).json()["id"]
+    mapped = {**TICKETS, "lookups": {"contactId": "phone"}}
+    config = desk_config(destination, streams={"tickets": mapped}, allow_failures=True)
+    found = ticket("Found by phone", "311000020000000007")
+    missing = ticket("Missing", "311000020000000008")
+    messages = [
+        schema_message("tickets", TICKET_SCHEMA, []),
+        *(record_message("tickets", t) for t in (found, missing)),
+    ]
+    run = run_target(tmp_path, config, messages)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "field contactId: LOOKUP_NOT_FOUND" in run.stderr
+    assert "phone = '311000020000000008'" in run.stderr
+    written = records(destination, "tickets")
+    assert [(row["subject"], row["contactId"]) for row in written] == [(found["title"], held)]
+    wrong = {**TICKETS, "lookups": {"subject": "phone"}}
+    (tmp_path / "wrong").mkdir()
+    refused = run_target(
+        tmp_path / "wrong", desk_config(destination, streams={"tickets": wrong}), messages
+    )
+    assert refused.returncode != 0
+    assert "lookups names what is no lookup of a Desk account, contact or ticket: subject" in (
+        refused.stderr
+    )
