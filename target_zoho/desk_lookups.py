@@ -122,9 +122,7 @@ class DeskLookups(Lookups[DeskMatch]):
             if field.get("type") == "LookUp" and not field.get("isComputed")
         }
         unknown = sorted(
-            name
-            for name in settings
-            if lookups.get(name, "").lower() not in SEARCHABLE or name not in lookups
+            name for name in settings if lookups.get(name, "").lower() not in SEARCHABLE
         )
         if unknown:
             msg = (

@@ -174,7 +174,7 @@ class ZohoSink(KeyCheckingSink):
     @override
     def clean_up(self) -> None:
         """Say how many lookups were left out (``unresolved_lookups: drop``), if any."""
-        dropped = self.writer.lookups.dropped if self.writer.lookups is not None else 0
+        dropped = self.writer.lookups.dropped
         if dropped:
             self.logger.warning(
                 "Stream %s: %d lookup%s matched nothing in the destination and %s left out "
