@@ -17,6 +17,9 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from typing_extensions import override
+
+from target_zoho.lookup_base import Lookups, Place
 from target_zoho.payloads import PayloadError
 from zoho_connector import fields as zoho_fields
 from zoho_connector.errors import ZohoInputError, shown
@@ -25,32 +28,11 @@ if TYPE_CHECKING:
     from collections.abc import Collection, Iterator, Mapping, Sequence
 
     from zoho_connector.crm import ZohoCRM
-    from zoho_connector.load import RowResult
 
 #: The looked-up "module" of owner and user lookups.
 USERS = "users"
 #: The looked-up "module" of a record's layout (matched by id, else by name).
 LAYOUTS = "layouts"
-#: What to do with a lookup no destination record matches: fail its record, or leave it out.
-UNRESOLVED = ("reject", "drop")
-
-
-@dataclasses.dataclass(frozen=True)
-class Place:
-    """Where a lookup is in a write body: a field, or a lookup of one of an array's rows.
-
-    Attributes:
-        field: The record's field.
-        row: The row's position in the field's array (None for a lookup field).
-        key: The row's lookup (None for a lookup field).
-    """
-
-    field: str
-    row: int | None = None
-    key: str | None = None
-
-    def __str__(self) -> str:
-        return self.field if self.key is None else f"{self.field}[{self.row}].{self.key}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,7 +57,7 @@ class Match:
         return None if value in (None, "") else str(value)
 
 
-class CrmLookups:
+class CrmLookups(Lookups[Match]):
     """Resolves the lookups of one CRM module's records (see the module docstring).
 
     Args:
@@ -105,16 +87,18 @@ class CrmLookups:
         default_owner: str | None = None,
         copies: dict[str, dict[str, str]] | None = None,
     ) -> None:
+        super().__init__(
+            {
+                name: match
+                for name, field in fields.items()
+                if (match := _match(field, settings.get(name))) is not None
+            },
+            unresolved=unresolved,
+            copies=copies,
+        )
         self.crm = crm
         self.module = module
-        self.copies = {} if copies is None else copies
-        self.on_unresolved = unresolved
         self.default_owner = default_owner
-        self.matches = {
-            name: match
-            for name, field in fields.items()
-            if (match := _match(field, settings.get(name))) is not None
-        }
         #: Subform and multi-select lookup field → the lookups of its rows.
         self.row_matches = {
             name: matches
@@ -138,57 +122,28 @@ class CrmLookups:
             raise ZohoInputError(msg)
         #: (module, field) → casefolded value → the destination ids that have it.
         self._found: dict[tuple[str, str], dict[str, list[str]]] = {}
-        #: Lookups left out (with ``drop``), for the log.
-        self.dropped = 0
         self._users: dict[str, list[str]] | None = None
 
+    @override
     def resolve(
         self,
         sources: Sequence[Mapping[str, Any]],
         payloads: Sequence[dict[str, Any]],
         coming: Collection[str] = (),
     ) -> dict[int, PayloadError]:
-        """Rewrite the payloads' lookups to destination ids, a batch of calls for them all.
-
-        Args:
-            sources: The records as they came (renamed to fields), for the lookups' names.
-            payloads: Their write bodies, changed in place.
-            coming: Ids of source records about to be written: lookups of them are not
-                looked up (they will follow the copies).
-
-        Returns:
-            By position, the records whose lookup matched no destination record (``reject``).
-        """
-        present = [
-            (number, place, match, _lookup(value))
-            for number, (source, payload) in enumerate(zip(sources, payloads, strict=True))
-            for place, match, value in self._present(source, payload)
-        ]
-        self._look_up(
-            [(match, value) for *_, match, value in present if str(value.get("id")) not in coming]
-        )
-        failures: dict[int, PayloadError] = {}
-        for number, place, match, value in present:
-            target = self._target(match, value)
-            if target is not None:
-                self._set(payloads[number], place, {"id": target})
-            elif self.on_unresolved == "drop":
-                self._set(payloads[number], place, None)
-                self.dropped += 1
-            else:
-                failures.setdefault(number, self._unresolved(place, match, value))
+        """The lookups resolved, the rows' too; with ``drop``, the links dropped taken out."""
+        failures = super().resolve(sources, payloads, coming)
         if self.on_unresolved == "drop":
             for payload in payloads:
                 self._unlink_dropped(payload)
         return failures
 
+    @override
     def _present(
         self, source: Mapping[str, Any], payload: Mapping[str, Any]
     ) -> Iterator[tuple[Place, Match, Any]]:
         """The lookups a write body sets: its lookup fields, and its rows' lookups."""
-        for match in self.matches.values():
-            if source.get(match.field) not in (None, "") and match.field in payload:
-                yield Place(match.field), match, source[match.field]
+        yield from super()._present(source, payload)
         for name, matches in self.row_matches.items():
             rows, source_rows = payload.get(name), source.get(name)
             if not isinstance(rows, list) or not isinstance(source_rows, list):
@@ -201,13 +156,11 @@ class CrmLookups:
                     if source_row.get(match.field) not in (None, "") and match.field in row:
                         yield Place(name, number, match.field), match, source_row[match.field]
 
-    def _set(self, payload: dict[str, Any], place: Place, value: dict[str, str] | None) -> None:
+    @override
+    def _set(self, payload: dict[str, Any], place: Place, value: Any) -> None:
         """Set a lookup of a write body; None leaves it out (a link, its whole row)."""
         if place.key is None:
-            if value is None:
-                del payload[place.field]
-            else:
-                payload[place.field] = value
+            super()._set(payload, place, value)
         elif value is not None:
             payload[place.field][place.row][place.key] = value
         elif place.field in self.links:
@@ -226,23 +179,7 @@ class CrmLookups:
                 else:
                     del payload[name]
 
-    def unresolved(self, source: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-        """A record's lookups that resolve to nothing yet: field → the source lookup."""
-        return {
-            match.field: value
-            for match in self.matches.values()
-            if source.get(match.field) not in (None, "")
-            and self._target(match, value := _lookup(source[match.field])) is None
-        }
-
-    def remember(self, module: str, results: Mapping[Any, RowResult]) -> None:
-        """Note the ids the run's copies got, by their source records' ids."""
-        copied = self.copies.setdefault(module, {})
-        for source_id, result in results.items():
-            record_id = result.details.get("id")
-            if source_id is not None and result.success and record_id:
-                copied[str(source_id)] = str(record_id)
-
+    @override
     def _look_up(self, needs: list[tuple[Match, Mapping[str, Any]]]) -> None:
         """Find what is not cached yet: first the ids as they are, then by the match field."""
         needs = [
@@ -292,10 +229,7 @@ class CrmLookups:
         found = self._found.get((match.module, "id"), {})
         return bool(found.get(str(value.get("id", "")).casefold()))
 
-    def _copied(self, match: Match, value: Mapping[str, Any]) -> str | None:
-        """The id the run's copy of the looked-up record got, if the run wrote it."""
-        return self.copies.get(match.module, {}).get(str(value.get("id")))
-
+    @override
     def _target(self, match: Match, value: Mapping[str, Any]) -> str | None:
         """The destination id a source lookup resolves to, or None."""
         copied = self._copied(match, value)
@@ -338,6 +272,7 @@ class CrmLookups:
         default = users.get((self.default_owner or "").casefold(), [])
         return default[0] if self.default_owner and len(default) == 1 else None
 
+    @override
     def _unresolved(self, place: Place, match: Match, value: Mapping[str, Any]) -> PayloadError:
         if match.module == USERS:
             who = value.get("email") or value.get("name") or value.get("id")
@@ -355,11 +290,6 @@ class CrmLookups:
             "the stream's lookups, or set unresolved_lookups to drop)"
         )
         return PayloadError(str(place), message, "LOOKUP_NOT_FOUND")
-
-
-def _lookup(value: Any) -> Mapping[str, Any]:
-    """A lookup's value as an object: a bare id (a warehouse's column) as ``{"id"}``."""
-    return value if isinstance(value, dict) else {"id": str(value)}
 
 
 def _row_matches(crm: ZohoCRM, field: Mapping[str, Any]) -> dict[str, Match]:

@@ -76,7 +76,7 @@ class Route:
             None for the default.
         triggers: CRM workflow triggers to run (None: Zoho's default, all).
         renames: Stream property → Zoho field.
-        lookups: CRM lookup field → the looked-up module's field that holds the source
+        lookups: Lookup field (CRM or Desk) → the looked-up module's field that holds the source
             record's id (by default a lookup is matched by its name: ``target_zoho.lookups``).
         read_only: A tap-zoho stream Zoho cannot take records of (its records are counted,
             not written).

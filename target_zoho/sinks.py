@@ -119,8 +119,10 @@ class ZohoSink(KeyCheckingSink):
                 route,
                 unresolved_lookups=self.config.get("unresolved_lookups") or "reject",
                 default_owner=self.config.get("default_owner"),
+                default_department=self.config.get("default_department"),
+                copies=target.copies if route.product == "crm" else target.desk_copies,
+                desk_sources=target.desk_sources,
                 merge_subforms=(route.subforms or self.config.get("subforms")) == "merge",
-                copies=target.copies,
                 bulk_write_threshold=int(
                     self.config.get("bulk_write_min_records", BULK_WRITE_THRESHOLD)
                 ),
@@ -201,7 +203,7 @@ class ZohoSink(KeyCheckingSink):
     @override
     def clean_up(self) -> None:
         """Say how many lookups were left out (``unresolved_lookups: drop``), if any."""
-        dropped = self.writer.lookups.dropped if self.writer.lookups is not None else 0
+        dropped = self.writer.lookups.dropped
         if dropped:
             self.logger.warning(
                 "Stream %s: %d lookup%s matched nothing in the destination and %s left out "
@@ -250,9 +252,22 @@ class ReadOnlyStreamSink(KeyCheckingSink):
 
     Its records are counted and named in a warning, never written; the run goes on, so that
     a whole tap-zoho catalog loads as it is. Map the stream in ``streams`` to write it.
+    The natural keys of ``desk_departments`` and ``desk_agents`` records are noted, for the
+    Desk lookups pointing at them (``target_zoho.desk_lookups``).
     """
 
     passed_over = 0
+
+    def __init__(
+        self,
+        target: TargetZoho,
+        stream_name: str,
+        schema: dict[str, Any],
+        key_properties: Sequence[str] | None,
+    ) -> None:
+        self.zoho = target
+        self.route = route_of(stream_name, target.config)
+        super().__init__(target, stream_name, schema, key_properties)
 
     @override
     def setup(self) -> None:
@@ -264,7 +279,10 @@ class ReadOnlyStreamSink(KeyCheckingSink):
 
     @override
     def process_batch(self, context: dict[str, Any]) -> None:
-        self.passed_over += len(context.get("records", []))
+        records = context.get("records", [])
+        if self.route.product == "desk":
+            self.zoho.desk_sources.note(self.route.module, records)
+        self.passed_over += len(records)
 
     @override
     def clean_up(self) -> None:

@@ -11,7 +11,8 @@ from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities
 from typing_extensions import override
 
 from target_zoho.bad_input import BadInputError, error_of, problem, where
-from target_zoho.lookups import UNRESOLVED
+from target_zoho.desk_lookups import DeskSources
+from target_zoho.lookup_base import UNRESOLVED
 from target_zoho.reader import NumberedReader
 from target_zoho.routes import STREAMS_PROPERTY, SUBFORMS, RouteError, route_of
 from target_zoho.sinks import MAX_BATCH, LoadFailedError, ReadOnlyStreamSink, ZohoSink
@@ -89,9 +90,9 @@ class TargetZoho(ZohoPlugin, Target):
             default="reject",
             allowed_values=list(UNRESOLVED),
             title="Unresolved Lookups",
-            description="A CRM lookup or owner no record or user of the destination matches: "
-            "reject its record (naming the field and value), or drop the lookup and write "
-            "the rest.",
+            description="A lookup or owner (CRM or Desk) no record, user or agent of the "
+            "destination matches: reject its record (naming the field and value), or drop the "
+            "lookup and write the rest.",
         ),
         th.Property(
             "subforms",
@@ -107,8 +108,15 @@ class TargetZoho(ZohoPlugin, Target):
             "default_owner",
             th.StringType(nullable=True),
             title="Default Owner",
-            description="The email of the destination user who owns records whose owner "
-            "(matched by email) is no active user there.",
+            description="The email of the destination user (CRM) or agent (Desk) who owns "
+            "records whose owner (matched by email) is no active user or agent there.",
+        ),
+        th.Property(
+            "default_department",
+            th.StringType(nullable=True),
+            title="Default Department",
+            description="The name of the destination's Desk department of records whose "
+            "department (matched by name) is none there.",
         ),
         PROGRESS_PROPERTY,
     ).to_dict()
@@ -125,6 +133,9 @@ class TargetZoho(ZohoPlugin, Target):
         self.max_parallelism = 1
         #: CRM module → source record id → the id its copy got here, for lookups to follow.
         self.copies: dict[str, dict[str, str]] = {}
+        #: The same for Desk modules, and the source's Desk departments and agents.
+        self.desk_copies: dict[str, dict[str, str]] = {}
+        self.desk_sources = DeskSources()
 
     def drain_before(self, sink: Sink) -> None:
         """Drain the sinks of streams that came before ``sink``'s, so that it drains after them."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any
 
+from target_zoho.desk_lookups import DeskLookups
 from target_zoho.lookups import CrmLookups
 from target_zoho.payloads import CrmPayloads, DeskPayloads, PayloadError
 from zoho_connector.bulk_write import OPERATIONS
@@ -32,6 +33,8 @@ from zoho_plugin.plugin import DELETED_AT
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from target_zoho.desk_lookups import DeskSources
+    from target_zoho.lookup_base import Lookups
     from target_zoho.routes import Route
     from zoho_connector.crm import ZohoCRM
 
@@ -54,7 +57,9 @@ class Writer:
         route: Where and how the stream is written.
         unresolved_lookups: ``reject`` a record whose lookup matches nothing, or ``drop`` it.
         default_owner: The email of the owner of records whose owner is no user here.
-        copies: Source record ids → their copies' ids, by CRM module.
+        default_department: The name of a Desk record's department when its own is none here.
+        copies: Source record ids → their copies' ids, by module (of the route's product).
+        desk_sources: The source org's Desk departments and agents the input brought.
         bulk_write_threshold: Records a CRM write must hold to go by Bulk Write (0: never).
         merge_subforms: Keep the destination's subform rows that an update leaves out.
 
@@ -70,7 +75,9 @@ class Writer:
         *,
         unresolved_lookups: str = "reject",
         default_owner: str | None = None,
+        default_department: str | None = None,
         copies: dict[str, dict[str, str]] | None = None,
+        desk_sources: DeskSources | None = None,
         bulk_write_threshold: int = 0,
         merge_subforms: bool = False,
     ) -> None:
@@ -83,7 +90,7 @@ class Writer:
             self.payloads: CrmPayloads | DeskPayloads = CrmPayloads(
                 self.module, fields, route.renames
             )
-            self.lookups: CrmLookups | None = CrmLookups(
+            self.lookups: Lookups[Any] = CrmLookups(
                 client,
                 self.module,
                 self.payloads.fields,
@@ -94,7 +101,15 @@ class Writer:
             )
         else:
             self.payloads = DeskPayloads(self.module, fields, route.renames)
-            self.lookups = None
+            self.lookups = DeskLookups(
+                client,
+                fields,
+                route.lookups,
+                unresolved=unresolved_lookups,
+                defaults={"default_owner": default_owner, "default_department": default_department},
+                copies=copies,
+                sources=desk_sources,
+            )
         #: The module's subform fields (CRM's line items are subforms too).
         self.subforms = [f["api_name"] for f in fields if f.get("data_type") == "subform"]
         self.merge_subforms = merge_subforms and bool(self.subforms)
@@ -145,7 +160,7 @@ class Writer:
                 results[number] = _refused(error)
         if self.merge_subforms and action in (Action.UPDATE, Action.INTEGRATE):
             self._keep_rows(built)
-        if self.lookups is None or action == Action.DELETE:
+        if action == Action.DELETE:
             results.update(self._send(action, built))
         else:
             self._send_resolved(self.lookups, action, records, built, results)
@@ -176,7 +191,7 @@ class Writer:
 
     def _send_resolved(
         self,
-        lookups: CrmLookups,
+        lookups: Lookups[Any],
         action: Action,
         records: Sequence[Mapping[str, Any]],
         built: dict[int, dict[str, Any]],
@@ -217,7 +232,7 @@ class Writer:
 
     def _set_deferred(
         self,
-        lookups: CrmLookups,
+        lookups: Lookups[Any],
         deferred: Mapping[int, dict[str, Any]],
         results: dict[int, RowResult],
     ) -> None:
@@ -304,7 +319,7 @@ def _refused(error: PayloadError) -> RowResult:
 
 
 def _unblocked(
-    lookups: CrmLookups,
+    lookups: Lookups[Any],
     pending: Mapping[int, dict[str, Any]],
     sources: Mapping[int, Mapping[str, Any]],
     blocked: Mapping[int, PayloadError],

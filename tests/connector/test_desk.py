@@ -243,3 +243,21 @@ def test_reads_survive_faults_and_token_expiry(server: Emulator) -> None:
     stats = server.stats()
     assert stats["faults"]["errors_injected"] > 0
     assert stats["token_refreshes"] == 1  # the shared token was refreshed once, on expiry
+
+
+def test_find_ids_asks_for_many_values_a_search(desk: ZohoDesk, server: Emulator) -> None:
+    """Comma-separated values are Desk's OR: 50 a call; a value Desk would split is not asked."""
+    contacts = list(desk.records("contacts"))[:120]
+    emails = {str(row["email"]) for row in contacts if row.get("email")}
+    asked = {email.upper() for email in emails} | {"nobody@example.test", "a,b@example.test"}
+    before = server.stats()["by_endpoint"].get("GET /api/v1/contacts/search", 0)
+    found = desk.find_ids("contacts", "email", asked)
+    calls = server.stats()["by_endpoint"]["GET /api/v1/contacts/search"] - before
+    assert calls == -(-(len(asked) - 1) // 50)  # the comma's value is never sent
+    assert found["nobody@example.test"] == []
+    assert found["a,b@example.test"] == []
+    for row in contacts:
+        if row.get("email"):
+            assert str(row["id"]) in found[str(row["email"]).casefold()]
+    with pytest.raises(ZohoInputError, match="cannot search agents"):
+        desk.find_ids("agents", "emailId", ["x@example.test"])
