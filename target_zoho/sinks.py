@@ -94,6 +94,7 @@ class ZohoSink(KeyCheckingSink):
                 unresolved_lookups=self.config.get("unresolved_lookups") or "reject",
                 default_owner=self.config.get("default_owner"),
                 copies=target.copies,
+                source_id_field=self.config.get("source_id_field"),
                 bulk_write_threshold=int(
                     self.config.get("bulk_write_min_records", BULK_WRITE_THRESHOLD)
                 ),

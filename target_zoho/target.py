@@ -100,6 +100,16 @@ class TargetZoho(ZohoPlugin, Target):
             description="The email of the destination user who owns records whose owner "
             "(matched by email) is no active user there.",
         ),
+        th.Property(
+            "source_id_field",
+            th.StringType(nullable=True),
+            title="Source Id Field",
+            description="A unique text field of the destination's CRM modules that holds the "
+            "source record's id (to copy an org: README, Copying an org). Each record is "
+            "written with its id in it and upserted on it (unless its stream names a "
+            "sync_key), so a rerun writes no record twice; lookups of modules that have it "
+            "are matched by it.",
+        ),
         PROGRESS_PROPERTY,
     ).to_dict()
 

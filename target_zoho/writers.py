@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from target_zoho.lookups import CrmLookups
 from target_zoho.payloads import CrmPayloads, DeskPayloads, PayloadError
+from zoho_connector import fields as zoho_fields
 from zoho_connector.bulk_write import OPERATIONS
+from zoho_connector.errors import ZohoInputError
 from zoho_connector.load import Action, RowResult
 from zoho_plugin.plugin import DELETED_AT
 
@@ -47,6 +49,12 @@ class Writer:
         default_owner: The email of the owner of records whose owner is no user here.
         copies: Source record ids → their copies' ids, by CRM module.
         bulk_write_threshold: Records a CRM write must hold to go by Bulk Write (0: never).
+        source_id_field: A CRM field of the destination's modules that holds the source
+            record's id (``source_id_field``): written with it, upserted on it (unless the
+            route names a sync key), and lookups of modules that have it matched by it.
+
+    Raises:
+        ZohoInputError: ``source_id_field`` is no field of the CRM module.
     """
 
     def __init__(
@@ -58,9 +66,11 @@ class Writer:
         default_owner: str | None = None,
         copies: dict[str, dict[str, str]] | None = None,
         bulk_write_threshold: int = 0,
+        source_id_field: str | None = None,
     ) -> None:
         self.client = client
         self.route = route
+        self.source_id = source_id_field if route.product == "crm" else None
         self.bulk_write_threshold = bulk_write_threshold if route.product == "crm" else 0
         self.module: str = client.module(route.module)["api_name"]
         fields = client.fields(self.module)
@@ -72,7 +82,7 @@ class Writer:
                 client,
                 self.module,
                 self.payloads.fields,
-                route.lookups,
+                {**self._by_source_id(), **route.lookups},
                 unresolved=unresolved_lookups,
                 default_owner=default_owner,
                 copies=copies,
@@ -220,6 +230,32 @@ class Writer:
             and (action != Action.INTEGRATE or bool(self._sync_key(action)))
         )
 
+    def _by_source_id(self) -> dict[str, str]:
+        """The module's lookups matched by the source id field: those of modules that have it.
+
+        Raises:
+            ZohoInputError: The module itself has no such field.
+        """
+        if self.source_id is None:
+            return {}
+        if self.source_id not in self.payloads.fields:
+            msg = (
+                f"source_id_field {self.source_id} is no field of {self.module}: add a unique "
+                "text field of that name to every module copied (README, Copying an org)"
+            )
+            raise ZohoInputError(msg)
+        matched: dict[str, str] = {}
+        for name, field in self.payloads.fields.items():
+            module = zoho_fields.lookup_module(field)
+            if (
+                field.get("data_type") in ("lookup", "multi_module_lookup")
+                and zoho_fields.writable(field)
+                and module is not None
+                and any(f.get("api_name") == self.source_id for f in self.client.fields(module))
+            ):
+                matched[name] = self.source_id
+        return matched
+
     def _renamed(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """A record keyed by the fields its properties are written to."""
         return {self.route.renames.get(key, key): value for key, value in record.items()}
@@ -234,13 +270,19 @@ class Writer:
             action == Action.INTEGRATE and self._sync_key(action) == "id"
         )
         if not by_id:
-            payload.pop("id", None)
+            source_id = payload.pop("id", None)
+            if self.source_id is not None:
+                if source_id is None:
+                    raise PayloadError("id", f"no id to write to {self.source_id}")
+                payload[self.source_id] = source_id
         return payload
 
     def _sync_key(self, action: Action) -> str | None:
         """What records are matched on: the route's key; on Desk, ``id`` for an upsert."""
         if action == Action.INTEGRATE and self.route.product == "desk":
             return self.route.sync_key or "id"
+        if action == Action.INTEGRATE:
+            return self.route.sync_key or self.source_id
         return self.route.sync_key
 
 
