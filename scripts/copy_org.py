@@ -51,17 +51,15 @@ def selected(catalog: dict[str, Any]) -> list[str]:
 
 
 def run_pipe(tap: list[str], target: list[str], state_path: Path) -> bool:
-    """``tap | target``, the target's STATE lines written to ``state_path``; both exited 0."""
+    """``tap | target``, each state the target gives written to ``state_path``; both exit 0?"""
     producer = subprocess.Popen(tap, stdout=subprocess.PIPE)
     consumer = subprocess.Popen(target, stdin=producer.stdout, stdout=subprocess.PIPE, text=True)
     assert producer.stdout is not None and consumer.stdout is not None
     producer.stdout.close()  # the target holds the pipe: the tap sees it close if it ends
-    for line in consumer.stdout:
-        message = json.loads(line)
-        if message.get("type") == "STATE":
-            partial = state_path.with_suffix(".partial")
-            partial.write_text(json.dumps(message["value"]))
-            os.replace(partial, state_path)  # a kill never leaves half a state file
+    for line in consumer.stdout:  # a Singer target's output: one state value a line
+        partial = state_path.with_suffix(".partial")
+        partial.write_text(json.dumps(json.loads(line)))
+        os.replace(partial, state_path)  # a kill never leaves half a state file
     return consumer.wait() == 0 and producer.wait() == 0
 
 
