@@ -39,9 +39,7 @@ def selected(catalog: dict[str, Any]) -> list[str]:
     names = []
     for stream in catalog["streams"]:
         name = stream["tap_stream_id"]
-        chosen = name in DESK_STREAMS or (
-            name.startswith("crm_") and name not in READ_ONLY_STREAMS
-        )
+        chosen = name in DESK_STREAMS or (name.startswith("crm_") and name not in READ_ONLY_STREAMS)
         for entry in stream["metadata"]:
             if entry["breadcrumb"] == []:
                 entry["metadata"]["selected"] = chosen
@@ -54,7 +52,8 @@ def run_pipe(tap: list[str], target: list[str], state_path: Path) -> bool:
     """``tap | target``, each state the target gives written to ``state_path``; both exit 0?"""
     producer = subprocess.Popen(tap, stdout=subprocess.PIPE)
     consumer = subprocess.Popen(target, stdin=producer.stdout, stdout=subprocess.PIPE, text=True)
-    assert producer.stdout is not None and consumer.stdout is not None
+    assert producer.stdout is not None
+    assert consumer.stdout is not None
     producer.stdout.close()  # the target holds the pipe: the tap sees it close if it ends
     for line in consumer.stdout:  # a Singer target's output: one state value a line
         partial = state_path.with_suffix(".partial")

@@ -82,7 +82,7 @@ class Writer:
                 client,
                 self.module,
                 self.payloads.fields,
-                {**self._by_source_id(), **route.lookups},
+                {**self._by_source_id(self.payloads.fields), **route.lookups},
                 unresolved=unresolved_lookups,
                 default_owner=default_owner,
                 copies=copies,
@@ -230,7 +230,7 @@ class Writer:
             and (action != Action.INTEGRATE or bool(self._sync_key(action)))
         )
 
-    def _by_source_id(self) -> dict[str, str]:
+    def _by_source_id(self, fields: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
         """The module's lookups matched by the source id field: those of modules that have it.
 
         Raises:
@@ -238,14 +238,14 @@ class Writer:
         """
         if self.source_id is None:
             return {}
-        if self.source_id not in self.payloads.fields:
+        if self.source_id not in fields:
             msg = (
                 f"source_id_field {self.source_id} is no field of {self.module}: add a unique "
                 "text field of that name to every module copied (README, Copying an org)"
             )
             raise ZohoInputError(msg)
         matched: dict[str, str] = {}
-        for name, field in self.payloads.fields.items():
+        for name, field in fields.items():
             module = zoho_fields.lookup_module(field)
             if (
                 field.get("data_type") in ("lookup", "multi_module_lookup")

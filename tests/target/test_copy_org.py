@@ -7,7 +7,6 @@ The destination has the source id field README's "Copying an org" asks for
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import shlex
@@ -32,7 +31,9 @@ SOURCE_ID = "Source_Id"
 #: What README's "Copying an org" runs, read from README itself.
 README = (ROOT / "README.md").read_text()
 COPY_COMMAND = re.search(r"^python scripts/copy_org\.py .*$", README, re.MULTILINE)
-PIPE_COMMAND = re.search(r"^tap-zoho --config tap\.json --catalog catalog\.json \| .*$", README, re.M)
+PIPE_COMMAND = re.search(
+    r"^tap-zoho --config tap\.json --catalog catalog\.json \| .*$", README, re.M
+)
 #: The CRM modules the emulated source has records of, each copied (Quotes, which the API
 #: user may not read, is passed over by the tap; Products has none).
 CRM_MODULES = ("Accounts", "Contacts", "Deals", "Leads", "Service_Visits", "Tasks", "Price_Tiers")
@@ -69,9 +70,7 @@ def readme_copy(
 ) -> list[str]:
     """README's copy command, to run in ``workdir``, where it finds the configs it names."""
     workdir.mkdir(exist_ok=True)
-    desk_settings = (
-        {"desk_url": source.url, "desk_org_id": source.desk_org_id} if desk else {}
-    )
+    desk_settings = {"desk_url": source.url, "desk_org_id": source.desk_org_id} if desk else {}
     write_json(workdir / "tap.json", tap_config(source, include_deletes=False, **desk_settings))
     target = tap_config(destination, source_id_field=SOURCE_ID, **settings)
     if desk:
@@ -100,39 +99,35 @@ def lookups_of(org: Emulator, module: str) -> list[str]:
     ]
 
 
+def rows_of(org: Emulator, module: str, *fields: str) -> list[dict[str, Any]]:
+    """Every record of a module: its id, the fields named and its lookups."""
+    names = ", ".join(["id", *fields, *lookups_of(org, module)])
+    return coql(org, f"select {names} from {module} where id is not null")
+
+
 def assert_a_copy(source: Emulator, destination: Emulator) -> None:
     """Each source record has one copy, by its source id; lookups point at the copies,
-    owners at the users of the same email."""
+    owners and user lookups at the users of the same email."""
     emails = {u["id"]: u["email"] for u in source.crm("GET", "users").json()["users"]}
     their = {u["id"]: u["email"] for u in destination.crm("GET", "users").json()["users"]}
-    copies: dict[str, dict[str, str]] = {}  # module → copy id → source id
-    rows: dict[str, list[dict[str, Any]]] = {}
-    for module in CRM_MODULES:
-        fields = ", ".join(["id", SOURCE_ID, *lookups_of(destination, module)])
-        rows[module] = coql(destination, f"select {fields} from {module} where id is not null")
-        originals = coql(source, f"select {fields.replace(', ' + SOURCE_ID, '')} from {module} where id is not null")
-        by_source = {row[SOURCE_ID]: row for row in rows[module]}
-        assert len(by_source) == len(rows[module]), module  # no source record twice
-        assert set(by_source) == {row["id"] for row in originals}, module
-        copies[module] = {row["id"]: row[SOURCE_ID] for row in rows[module]}
+    originals = {module: rows_of(source, module) for module in CRM_MODULES}
+    copies = {module: rows_of(destination, module, SOURCE_ID) for module in CRM_MODULES}
+    source_of = {row["id"]: row[SOURCE_ID] for rows in copies.values() for row in rows}
     checked = 0
     for module in CRM_MODULES:
-        originals = {
-            row["id"]: row
-            for row in coql(source, f"select {', '.join(['id', *lookups_of(source, module)])} from {module} where id is not null")
-        }
-        for row in rows[module]:
-            original = originals[row[SOURCE_ID]]
+        by_source = {row[SOURCE_ID]: row for row in copies[module]}
+        assert len(by_source) == len(copies[module]), module  # no source record twice
+        assert set(by_source) == {row["id"] for row in originals[module]}, module
+        for original in originals[module]:
+            copy = by_source[original["id"]]
             for field in lookups_of(destination, module):
-                was, now = original.get(field), row.get(field)
-                if was is None:
-                    assert now is None, (module, field, row)
-                elif field in ("Owner", "Technician"):
-                    assert their[now["id"]] == emails[was["id"]], (module, field, row)
+                was, now = original.get(field), copy.get(field)
+                if was is None or now is None:
+                    assert was is now is None, (module, field, original, copy)
+                elif field in ("Owner", "Technician"):  # the users
+                    assert their[now["id"]] == emails[was["id"]], (module, field, copy)
                 else:
-                    assert now is not None, (module, field, original)
-                    looked_up = next(m for m in CRM_MODULES if now["id"] in copies[m])
-                    assert copies[looked_up][now["id"]] == was["id"], (module, field, row)
+                    assert source_of[now["id"]] == was["id"], (module, field, copy)
                     checked += 1
     # Every module lookup of the seed: Account_Name, Parent_Account, Reporting_To, What_Id...
     assert checked > 1000, checked
@@ -147,7 +142,9 @@ def test_copy_org_copies_every_crm_module_with_its_lookups(
         assert run.returncode == 0, run.stderr[-3000:] + run.stdout
         assert ", 0 updated, 0 deleted, 0 rejected" in run.stderr, run.stderr[-2000:]
         for module in CRM_MODULES:
-            assert re.search(rf"^{module}: source (\d+), destination \1$", run.stdout, re.M), run.stdout
+            assert re.search(rf"^{module}: source (\d+), destination \1$", run.stdout, re.M), (
+                run.stdout
+            )
         assert_a_copy(source, destination)
         # README's pipe, as printed, in the same folder (the catalog is the copy's): every
         # record is found again by its source id and updated, none created.
@@ -155,11 +152,17 @@ def test_copy_org_copies_every_crm_module_with_its_lookups(
         path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
         again = subprocess.run(
             ["bash", "-o", "pipefail", "-c", PIPE_COMMAND[0]],
-            cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
             env={**os.environ, "PATH": path},
         )
         assert again.returncode == 0, again.stderr[-3000:]
-        assert re.search(r"run total: 0 created, [\d,]+ updated, 0 deleted, 0 rejected", again.stderr)
+        assert re.search(
+            r"run total: 0 created, [\d,]+ updated, 0 deleted, 0 rejected", again.stderr
+        )
         assert_a_copy(source, destination)
 
 
@@ -168,22 +171,28 @@ def test_a_copy_killed_mid_load_and_rerun_leaves_nothing_missing_or_twice(
 ) -> None:
     with empty_org("--latency-ms", "10") as destination:
         # STATE every half second, so that the kill finds some.
-        command = readme_copy(
-            source, destination, tmp_path, desk=False, state_interval_seconds=0.5
-        )
+        command = readme_copy(source, destination, tmp_path, desk=False, state_interval_seconds=0.5)
         copy = subprocess.Popen(
-            command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            command,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
         state = tmp_path / "copy-state.json"
         deadline = time.monotonic() + 120
         while not state.exists():
-            assert copy.poll() is None and time.monotonic() < deadline, "no STATE came"
+            assert copy.poll() is None, "the copy ended before its first STATE"
+            assert time.monotonic() < deadline, "no STATE came"
             time.sleep(0.05)
         os.killpg(copy.pid, signal.SIGKILL)
         assert copy.wait() == -signal.SIGKILL
-        written = sum(len(coql(destination, f"select id from {m} where id is not null")) for m in CRM_MODULES)
-        total = sum(len(coql(source, f"select id from {m} where id is not null")) for m in CRM_MODULES)
+        written = sum(
+            len(coql(destination, f"select id from {m} where id is not null")) for m in CRM_MODULES
+        )
+        total = sum(
+            len(coql(source, f"select id from {m} where id is not null")) for m in CRM_MODULES
+        )
         assert 0 < written < total  # killed mid-load
         rerun = copied(command, tmp_path)
         assert rerun.returncode == 0, rerun.stderr[-3000:] + rerun.stdout
@@ -204,11 +213,11 @@ def test_copy_org_copies_desk_contacts_accounts_and_tickets(
     with empty_org() as destination:
         run = copied(readme_copy(source, destination, tmp_path, desk=True), tmp_path)
         for module in DESK_MODULES:
-            assert re.search(rf"^desk {module}: source (\d+), destination \1$", run.stdout, re.M), run.stdout
+            assert re.search(rf"^desk {module}: source (\d+), destination \1$", run.stdout, re.M), (
+                run.stdout
+            )
         assert run.returncode == 0, run.stderr[-3000:]
-        names = {
-            row["id"]: row.get("accountName") for row in desk_rows(source, "accounts")
-        }
+        names = {row["id"]: row.get("accountName") for row in desk_rows(source, "accounts")}
         copies = {row.get("email"): row for row in desk_rows(destination, "contacts")}
         their = {row["id"]: row.get("accountName") for row in desk_rows(destination, "accounts")}
         for contact in desk_rows(source, "contacts"):
@@ -218,7 +227,7 @@ def test_copy_org_copies_desk_contacts_accounts_and_tickets(
 
 
 def desk_rows(org: Emulator, module: str) -> list[dict[str, Any]]:
-    rows = []
-    for record_id in sorted(desk_ids(org, module)):
-        rows.append(org.desk("GET", f"{module}/{record_id}").json())
-    return rows
+    return [
+        org.desk("GET", f"{module}/{record_id}").json()
+        for record_id in sorted(desk_ids(org, module))
+    ]
