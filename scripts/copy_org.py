@@ -32,18 +32,25 @@ from zoho_connector.config import crm_client, desk_client
 
 #: The Desk streams copied (Desk's other modules hold activity of agents, not data).
 DESK_STREAMS = ("desk_accounts", "desk_contacts", "desk_tickets")
+#: Desk streams read, not written: the target matches the source's agents and departments
+#: (of the records' ownerId, departmentId...) to the destination's by their email and name.
+DESK_REFERENCES = ("desk_agents", "desk_departments")
 
 
 def selected(catalog: dict[str, Any]) -> list[str]:
-    """Select every CRM module Zoho takes records of, and DESK_STREAMS; their names."""
+    """Select every CRM module Zoho takes records of, DESK_STREAMS and DESK_REFERENCES.
+
+    Returns:
+        The streams copied (not DESK_REFERENCES).
+    """
     names = []
     for stream in catalog["streams"]:
         name = stream["tap_stream_id"]
-        chosen = name in DESK_STREAMS or (name.startswith("crm_") and name not in READ_ONLY_STREAMS)
+        copied = name in DESK_STREAMS or (name.startswith("crm_") and name not in READ_ONLY_STREAMS)
         for entry in stream["metadata"]:
             if entry["breadcrumb"] == []:
-                entry["metadata"]["selected"] = chosen
-        if chosen:
+                entry["metadata"]["selected"] = copied or name in DESK_REFERENCES
+        if copied:
             names.append(name)
     return names
 
