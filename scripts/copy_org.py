@@ -2,8 +2,9 @@
 
 It runs what README's "Copying an org" shows, as real processes:
 
-1. ``tap-zoho --config SOURCE --discover``, every CRM module and the Desk streams selected
-   (``catalog.json`` beside the state file);
+1. ``tap-zoho --config SOURCE --discover``, every CRM module and the Desk streams selected,
+   with desk_agents and desk_departments (read, not written: Desk lookups match by them), in
+   ``catalog.json`` beside the state file;
 2. ``tap-zoho --config SOURCE --catalog catalog.json [--state STATE] | target-zoho --config
    DESTINATION``, each STATE the target gives written to the state file as it comes (it
    follows only records already in the destination), so a copy stopped at any point is rerun
@@ -11,7 +12,8 @@ It runs what README's "Copying an org" shows, as real processes:
 3. per module, the source's count against the destination's.
 
 The destination config must set ``source_id_field`` (``"Source_Id"``, say), a unique text
-field the user added to every CRM module of the destination: each copy holds its source
+field the user added to every CRM module of the destination (Setup, Customization, Modules
+and Fields, the module, New Field: single line, "Do not allow duplicate values"); each copy holds its source
 record's id there and is upserted on it, so no record is written twice, even by a rerun;
 lookups resolve through it. Exits 1 when the pipe failed (a record rejected, say) or a
 module's counts differ.
@@ -96,7 +98,8 @@ def counts(
 def main(argv: list[str] | None = None) -> int:
     """Copy, then compare the counts; 0 when the pipe succeeded and every count matches."""
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Rerun the same command to go on after a stop: it reads --state.",
     )
     parser.add_argument("--source", type=Path, required=True, help="tap-zoho config (JSON)")
