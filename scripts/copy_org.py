@@ -15,8 +15,8 @@ The destination config must set ``source_id_field`` (``"Source_Id"``, say), a un
 field the user added to every CRM module of the destination (Setup, Customization, Modules
 and Fields, the module, New Field: single line, "Do not allow duplicate values"); each
 copy holds its source record's id there and is upserted on it, so no record is written
-twice, even by a rerun; lookups resolve through it. Exits 1 when the pipe failed (a record rejected, say) or a
-module's counts differ.
+twice, even by a rerun; lookups resolve through it. Exits 1 when the pipe failed (a record
+rejected, say) or a module's counts differ.
 """
 
 from __future__ import annotations
