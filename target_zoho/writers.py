@@ -271,9 +271,8 @@ class Writer:
         )
         if not by_id:
             source_id = payload.pop("id", None)
-            if self.source_id is not None:
-                if source_id is None:
-                    raise PayloadError("id", f"no id to write to {self.source_id}")
+            # Without an id, an upsert on the field fails the record (no sync key value).
+            if self.source_id is not None and source_id is not None:
                 payload[self.source_id] = source_id
         return payload
 
