@@ -170,28 +170,33 @@ def test_copy_org_copies_every_crm_module_with_its_lookups(
 def test_a_copy_killed_mid_load_and_rerun_leaves_nothing_missing_or_twice(
     source: Emulator, tmp_path: Path
 ) -> None:
-    with empty_org("--latency-ms", "10") as destination:
-        # A STATE every 3 s, so that the kill finds one. Not less: a drain that cuts Accounts
-        # in two rejects the accounts whose Parent_Account comes after the cut (the target
-        # defers a lookup only within a batch).
-        command = readme_copy(source, destination, tmp_path, desk=False, state_interval_seconds=3)
+    with empty_org() as destination:
+        # The source answers slowly, so that the tap's streams come over some seconds, and a
+        # STATE every 2 s (the target drains when input comes) finds the copy mid-load. Not
+        # much less: a drain that cuts Accounts in two rejects the accounts whose
+        # Parent_Account comes after the cut (the target defers a lookup only within a batch).
+        command = readme_copy(source, destination, tmp_path, desk=False, state_interval_seconds=2)
         log = tmp_path / "killed.log"
-        with log.open("w") as errors:  # the copy's stderr (the child holds its own handle)
-            copy = subprocess.Popen(
-                command,
-                cwd=tmp_path,
-                stdout=subprocess.DEVNULL,
-                stderr=errors,
-                start_new_session=True,
-            )
-        state = tmp_path / "copy-state.json"
-        deadline = time.monotonic() + 120
-        while not state.exists():
-            assert copy.poll() is None, log.read_text()[-3000:]  # ended before its first STATE
-            assert time.monotonic() < deadline, "no STATE came"
-            time.sleep(0.05)
-        os.killpg(copy.pid, signal.SIGKILL)
-        assert copy.wait() == -signal.SIGKILL
+        source.configure(latency_ms=150)
+        try:
+            with log.open("w") as errors:  # the copy's stderr (the child holds its own handle)
+                copy = subprocess.Popen(
+                    command,
+                    cwd=tmp_path,
+                    stdout=subprocess.DEVNULL,
+                    stderr=errors,
+                    start_new_session=True,
+                )
+            state = tmp_path / "copy-state.json"
+            deadline = time.monotonic() + 120
+            while not state.exists():
+                assert copy.poll() is None, log.read_text()[-3000:]  # ended before a STATE
+                assert time.monotonic() < deadline, "no STATE came"
+                time.sleep(0.05)
+            os.killpg(copy.pid, signal.SIGKILL)
+            assert copy.wait() == -signal.SIGKILL
+        finally:
+            source.configure(latency_ms=0)
         written = sum(
             len(coql(destination, f"select id from {m} where id is not null")) for m in CRM_MODULES
         )
