@@ -22,7 +22,7 @@ from typing_extensions import override
 
 from target_zoho.bad_input import InvalidFieldError, where
 from target_zoho.routes import RouteError, route_of
-from target_zoho.writers import BULK_WRITE_THRESHOLD, OUTCOMES, Writer
+from target_zoho.writers import BULK_WRITE_THRESHOLD, OUTCOMES, WriteOptions, Writer
 from zoho_connector.bulk_write import FILE_ROWS
 from zoho_connector.errors import ZohoInputError, shown
 from zoho_connector.usage import usage_scope
@@ -114,18 +114,22 @@ class ZohoSink(KeyCheckingSink):
         """Connect the stream's writer: an unknown module fails here, at SCHEMA."""
         target, route = self.zoho, self.route
         try:
-            self.writer = Writer(
-                target.crm if route.product == "crm" else target.desk,
-                route,
+            options = WriteOptions(
                 unresolved_lookups=self.config.get("unresolved_lookups") or "reject",
                 default_owner=self.config.get("default_owner"),
                 default_department=self.config.get("default_department"),
-                copies=target.copies if route.product == "crm" else target.desk_copies,
-                desk_sources=target.desk_sources,
-                merge_subforms=(route.subforms or self.config.get("subforms")) == "merge",
                 bulk_write_threshold=int(
                     self.config.get("bulk_write_min_records", BULK_WRITE_THRESHOLD)
                 ),
+                merge_subforms=(route.subforms or self.config.get("subforms")) == "merge",
+                source_id_field=self.config.get("source_id_field"),
+            )
+            self.writer = Writer(
+                target.crm if route.product == "crm" else target.desk,
+                route,
+                options,
+                copies=target.copies if route.product == "crm" else target.desk_copies,
+                desk_sources=target.desk_sources,
             )
         except ZohoInputError as error:  # an unknown module
             msg = f"stream {self.stream_name!r}: {error}"

@@ -118,6 +118,16 @@ class TargetZoho(ZohoPlugin, Target):
             description="The name of the destination's Desk department of records whose "
             "department (matched by name) is none there.",
         ),
+        th.Property(
+            "source_id_field",
+            th.StringType(nullable=True),
+            title="Source Id Field",
+            description="A unique text field of the destination's CRM modules that holds the "
+            "source record's id (to copy an org: README, Copying an org). Each record is "
+            "written with its id in it and upserted on it (unless its stream names a "
+            "sync_key), so a rerun writes no record twice; lookups of modules that have it "
+            "are matched by it.",
+        ),
         PROGRESS_PROPERTY,
     ).to_dict()
 

@@ -19,12 +19,14 @@ out are sent back by their ids, which keeps them.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from typing import TYPE_CHECKING, Any
 
 from target_zoho.desk_lookups import DeskLookups
 from target_zoho.lookups import CrmLookups
 from target_zoho.payloads import CrmPayloads, DeskPayloads, PayloadError
+from zoho_connector import fields as zoho_fields
 from zoho_connector.bulk_write import OPERATIONS
 from zoho_connector.errors import ZohoInputError
 from zoho_connector.load import Action, RowResult
@@ -48,6 +50,29 @@ _OUTCOME_OF_UPSERT = {"insert": "created", "update": "updated"}
 BULK_WRITE_THRESHOLD = 0
 
 
+@dataclasses.dataclass(frozen=True)
+class WriteOptions:
+    """The target's settings for writing a stream.
+
+    Attributes:
+        unresolved_lookups: ``reject`` a record whose lookup matches nothing, or ``drop`` it.
+        default_owner: The email of the owner of records whose owner is no user here.
+        default_department: The name of a Desk record's department when its own is none here.
+        bulk_write_threshold: Records a CRM write must hold to go by Bulk Write (0: never).
+        merge_subforms: Keep the destination's subform rows that an update leaves out.
+        source_id_field: A CRM field of the destination's modules that holds the source
+            record's id (``source_id_field``): written with it, upserted on it (unless the
+            route names a sync key), and lookups of modules that have it matched by it.
+    """
+
+    unresolved_lookups: str = "reject"
+    default_owner: str | None = None
+    default_department: str | None = None
+    bulk_write_threshold: int = 0
+    merge_subforms: bool = False
+    source_id_field: str | None = None
+
+
 class Writer:
     """Writes one stream's records to one Zoho module.
 
@@ -55,35 +80,30 @@ class Writer:
         client: The product's client (a ZohoDesk is a ZohoCRM); its ``n_rows_write`` sizes
             write calls, ``n_concurrent`` of them in flight at once.
         route: Where and how the stream is written.
-        unresolved_lookups: ``reject`` a record whose lookup matches nothing, or ``drop`` it.
-        default_owner: The email of the owner of records whose owner is no user here.
-        default_department: The name of a Desk record's department when its own is none here.
+        options: The target's settings for writing it.
         copies: Source record ids → their copies' ids, by module (of the route's product).
         desk_sources: The source org's Desk departments and agents the input brought.
-        bulk_write_threshold: Records a CRM write must hold to go by Bulk Write (0: never).
-        merge_subforms: Keep the destination's subform rows that an update leaves out.
 
     Raises:
         ZohoInputError: ``merge_subforms`` for a module with subforms whose records are not
-            matched by id (merge reads the record it updates).
+            matched by id (merge reads the record it updates); ``source_id_field`` is no
+            field of the CRM module.
     """
 
     def __init__(
         self,
         client: ZohoCRM,
         route: Route,
+        options: WriteOptions | None = None,
         *,
-        unresolved_lookups: str = "reject",
-        default_owner: str | None = None,
-        default_department: str | None = None,
         copies: dict[str, dict[str, str]] | None = None,
         desk_sources: DeskSources | None = None,
-        bulk_write_threshold: int = 0,
-        merge_subforms: bool = False,
     ) -> None:
+        options = options or WriteOptions()
         self.client = client
         self.route = route
-        self.bulk_write_threshold = bulk_write_threshold if route.product == "crm" else 0
+        self.source_id = options.source_id_field if route.product == "crm" else None
+        self.bulk_write_threshold = options.bulk_write_threshold if route.product == "crm" else 0
         self.module: str = client.module(route.module)["api_name"]
         fields = client.fields(self.module)
         if route.product == "crm":
@@ -94,9 +114,9 @@ class Writer:
                 client,
                 self.module,
                 self.payloads.fields,
-                route.lookups,
-                unresolved=unresolved_lookups,
-                default_owner=default_owner,
+                {**self._by_source_id(self.payloads.fields), **route.lookups},
+                unresolved=options.unresolved_lookups,
+                default_owner=options.default_owner,
                 copies=copies,
             )
         else:
@@ -105,14 +125,17 @@ class Writer:
                 client,
                 fields,
                 route.lookups,
-                unresolved=unresolved_lookups,
-                defaults={"default_owner": default_owner, "default_department": default_department},
+                unresolved=options.unresolved_lookups,
+                defaults={
+                    "default_owner": options.default_owner,
+                    "default_department": options.default_department,
+                },
                 copies=copies,
                 sources=desk_sources,
             )
         #: The module's subform fields (CRM's line items are subforms too).
         self.subforms = [f["api_name"] for f in fields if f.get("data_type") == "subform"]
-        self.merge_subforms = merge_subforms and bool(self.subforms)
+        self.merge_subforms = options.merge_subforms and bool(self.subforms)
         if self.merge_subforms and route.action == Action.INTEGRATE and route.sync_key != "id":
             msg = (
                 f"subforms: merge keeps the rows of the record an update names by id; "
@@ -285,6 +308,32 @@ class Writer:
             and (action != Action.INTEGRATE or bool(self._sync_key(action)))
         )
 
+    def _by_source_id(self, fields: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+        """The module's lookups matched by the source id field: those of modules that have it.
+
+        Raises:
+            ZohoInputError: The module itself has no such field.
+        """
+        if self.source_id is None:
+            return {}
+        if self.source_id not in fields:
+            msg = (
+                f"source_id_field {self.source_id} is no field of {self.module}: add a unique "
+                "text field of that name to every module copied (README, Copying an org)"
+            )
+            raise ZohoInputError(msg)
+        matched: dict[str, str] = {}
+        for name, field in fields.items():
+            module = zoho_fields.lookup_module(field)
+            if (
+                field.get("data_type") in ("lookup", "multi_module_lookup")
+                and zoho_fields.writable(field)
+                and module is not None
+                and any(f.get("api_name") == self.source_id for f in self.client.fields(module))
+            ):
+                matched[name] = self.source_id
+        return matched
+
     def _renamed(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """A record keyed by the fields its properties are written to."""
         return {self.route.renames.get(key, key): value for key, value in record.items()}
@@ -299,7 +348,10 @@ class Writer:
             action == Action.INTEGRATE and self._sync_key(action) == "id"
         )
         if not by_id:
-            payload.pop("id", None)
+            source_id = payload.pop("id", None)
+            # Without an id, an upsert on the field fails the record (no sync key value).
+            if self.source_id is not None and source_id is not None:
+                payload[self.source_id] = source_id
             for name in self._subforms_of(payload):
                 for row in payload[name] or []:
                     if isinstance(row, dict):
@@ -310,6 +362,8 @@ class Writer:
         """What records are matched on: the route's key; on Desk, ``id`` for an upsert."""
         if action == Action.INTEGRATE and self.route.product == "desk":
             return self.route.sync_key or "id"
+        if action == Action.INTEGRATE:
+            return self.route.sync_key or self.source_id
         return self.route.sync_key
 
 

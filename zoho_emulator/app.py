@@ -149,6 +149,8 @@ def create_app(settings: Settings) -> Starlette:
     """
     crm_catalog.use_org(settings.org)
     desk_catalog.use_org(settings.org)
+    if settings.source_id_field:
+        crm_catalog.add_source_id_field(settings.source_id_field)
     emulator = Emulator(settings)
     routes: list[BaseRoute] = [
         Route("/oauth/v2/token", token_endpoint, methods=["POST"]),

@@ -45,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
         default=defaults.org,
         help="which org this is: two emulators with different --org never share record ids",
     )
+    data.add_argument(
+        "--source-id-field",
+        default=defaults.source_id_field,
+        help="add a unique custom text field of this name to every CRM module (as a user "
+        "does before copying an org into this one: README, Copying an org)",
+    )
     data.add_argument("--time-zone", default=defaults.time_zone, help="the org's time zone")
     data.add_argument(
         "--anchor",

@@ -104,6 +104,8 @@ class Settings:
         churn_per_second: Background changes a second to ``churn_module``'s records (0: off).
         churn_module: The module whose records churn changes.
         churn_delete_share: Share of churn events that delete a record instead of updating it.
+        source_id_field: A unique custom text field added to every CRM module, as a user adds
+            one before copying an org into this one (None: none).
     """
 
     seed: int = 42
@@ -157,6 +159,7 @@ class Settings:
     churn_per_second: float = 0.0
     churn_module: str = "Leads"
     churn_delete_share: float = 0.0
+    source_id_field: str | None = None
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply run-time changes, refusing settings that only a restart can change.

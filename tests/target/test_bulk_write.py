@@ -7,6 +7,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from tests.server import running_emulator
 from tests.singer import run_target, tap_config
 from tests.target.test_load import PEOPLE, coql, load_people, people
 
@@ -95,3 +96,35 @@ def test_a_batch_below_the_threshold_goes_by_write_calls(
     assert CREATE_JOB not in calls
     assert calls[UPSERT] == COUNT // 100
     assert run.final_state == {"bookmarks": {"people": {"done": COUNT}}}
+
+
+def rejects_of(emulator: Emulator, workdir: Path, **settings: Any) -> set[tuple[str, str, str]]:
+    """The (record's email, code, field) of each reject of ``people(COUNT, bad_every=20)``."""
+    workdir.mkdir()
+    rejects = workdir / "rejects.jsonl"
+    config: dict[str, Any] = {
+        **tap_config(emulator),
+        "streams": {"people": PEOPLE},
+        "rejects_path": str(rejects),
+        "allow_failures": True,
+        **settings,
+    }
+    run = run_target(workdir, config, load_people(people(COUNT, bad_every=20)))
+    assert run.returncode == 0, run.stderr
+    lines = [json.loads(line) for line in rejects.read_text().splitlines()]
+    return {
+        (line["record"]["email"], line["code"], line["details"].get("api_name")) for line in lines
+    }
+
+
+def test_bulk_write_and_write_calls_reject_the_same_rows_alike(
+    destination: Emulator, tmp_path: Path
+) -> None:
+    destination.configure(bulk_write_job_seconds=0.05)
+    by_bulk_write = rejects_of(destination, tmp_path / "bulk", bulk_write_min_records=50)
+    assert by_endpoint(destination)[CREATE_JOB] == 1
+    with running_emulator("--records", "0", "--org", "2", "--concurrency", "0") as other:
+        by_calls = rejects_of(other, tmp_path / "calls")
+        assert CREATE_JOB not in by_endpoint(other)
+    assert len(by_bulk_write) == COUNT // 20
+    assert by_calls == by_bulk_write

@@ -57,6 +57,22 @@ SYSTEM_FIELDS = frozenset(
 )
 
 
+def add_source_id_field(name: str) -> None:
+    """Give every module whose records the API serves a unique custom text field ``name``.
+
+    It stands for the step a user takes in Zoho before copying an org into this one (a
+    custom single-line field with "Do not allow duplicate values", in each module): the
+    copy fills it with the source record's id and upserts on it. Seeded records hold none.
+    Set once, when the emulator starts, as ``use_org``.
+    """
+    for module in MODULES:
+        if module.api_supported and module.field(name) is None:
+            field = _text(name, "source_id", 64, unique=True, custom=True)
+            # Modules are frozen for the rest of the process; this is their one setup.
+            object.__setattr__(module, "fields", (*module.fields, field))
+            module.__dict__.pop("field_map", None)
+
+
 def record_id(module_code: int, index: int) -> str:
     """The 19-digit id of a module's record number ``index``."""
     return f"{_IDS.prefix}0{module_code:02d}{index + 1:09d}"

@@ -357,6 +357,7 @@ _SPECIAL_KINDS: dict[str, Callable[[Generator, Module, int, Field, int], Any]] =
     "email2": Generator._person_email,
     "autonumber": lambda _gen, _module, index, _field, _h: f"SV-{index + 1:06d}",
     "available": lambda *_: "Available",
+    "source_id": lambda *_: None,
     "tags": Generator._tags,
 }
 
