@@ -141,6 +141,13 @@ class Lookups(abc.ABC, Generic[M]):
             and self._target(match, value := _lookup(source[match.field])) is None
         }
 
+    def unresolved_error(
+        self, source: Mapping[str, Any], fields: Mapping[str, Any]
+    ) -> PayloadError:
+        """The reject of a record whose lookup ``fields`` (the first names it) resolve to none."""
+        name = next(iter(fields))
+        return self._unresolved(Place(name), self.matches[name], _lookup(source[name]))
+
     def remember(self, module: str, results: Mapping[Any, RowResult]) -> None:
         """Note the ids the run's copies got, by their source records' ids."""
         copied = self.copies.setdefault(module, {})

@@ -138,6 +138,8 @@ class ZohoSink(KeyCheckingSink):
         self.progress = target.progress(self.stream_name, "written", self.logger, OUTCOMES)
         # The keys left out of the writes that a warning has named: each is named once.
         self.named_left_out: set[str] = set()
+        # The input lines of records with open lookups (Writer.open), by destination id.
+        self.open_lines: dict[str, int] = {}
 
     @override
     def get_validator(self) -> JSONSchemaValidator | None:
@@ -179,9 +181,10 @@ class ZohoSink(KeyCheckingSink):
         self.zoho.drain_before(self)  # the records this stream's lookups may point to
         with usage_scope(self.stream_name):
             results = self.writer.write(records)
+        lines = context.get("lines") or [0] * len(records)  # none for a BATCH message's file
+        self.open_lines.update({key: lines[n] for key, n in self.writer.opened.items()})
         outcomes: Counter[str] = Counter()
         failures: list[str] = []
-        lines = context.get("lines") or [0] * len(records)  # none for a BATCH message's file
         for line, record, result in zip(lines, records, results, strict=True):
             if result.success:
                 outcomes[self.writer.outcome(record, result)] += 1
@@ -206,7 +209,25 @@ class ZohoSink(KeyCheckingSink):
 
     @override
     def clean_up(self) -> None:
-        """Say how many lookups were left out (``unresolved_lookups: drop``), if any."""
+        """Fail the records whose open lookups never resolved; say how many were dropped.
+
+        Raises:
+            LoadFailedError: Records failed so and ``allow_failures`` is off.
+        """
+        with usage_scope(self.stream_name):
+            unlinked = self.writer.close()
+        failures = [
+            self._reject(self.open_lines.get(record_id, 0), source, result)
+            for record_id, source, result in unlinked
+        ]
+        self.progress.add(0, len(failures), Counter())
+        if failures and not self.config.get("allow_failures", False):
+            msg = (
+                f"{len(failures)} records of stream {self.stream_name} were written without "
+                f"a lookup that never resolved (first: {failures[0]}); set allow_failures to "
+                "go on past them"
+            )
+            raise LoadFailedError(msg)
         dropped = self.writer.lookups.dropped
         if dropped:
             self.logger.warning(

@@ -248,11 +248,24 @@ class TargetZoho(ZohoPlugin, Target):
         it was full leaves its records' STATE unwritten, for a failed run to give.
         """
         sinks = [*self._sinks_active.values(), *self._sinks_to_clear]
-        if all(sink.current_size == 0 for sink in sinks):
+        if all(sink.current_size == 0 for sink in sinks) and not self._links_open():
             self._confirmed_state = self._latest_state
+
+    def _links_open(self) -> bool:
+        """Whether records are in Zoho without a lookup to be set (``Writer.open``)."""
+        sinks = [*self._sinks_active.values(), *self._sinks_to_clear]
+        return any(isinstance(sink, ZohoSink) and sink.writer.open for sink in sinks)
 
     @override
     def _write_state_message(self, state: dict[str, Any]) -> None:
+        """The SDK's STATE, held back while records wait for a lookup.
+
+        (A rerun from it would not set the lookup.)
+        """
+        if not self._links_open():
+            self._emit_state(state)
+
+    def _emit_state(self, state: dict[str, Any]) -> None:
         super()._write_state_message(state)
         self._written_state = state
 
@@ -263,7 +276,7 @@ class TargetZoho(ZohoPlugin, Target):
         rerun from it writes none of those records again.
         """
         if self._confirmed_state is not None and self._confirmed_state != self._written_state:
-            self._write_state_message(self._confirmed_state)
+            self._emit_state(self._confirmed_state)
 
     @override
     def setup_mapper(self) -> None:

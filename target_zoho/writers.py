@@ -133,6 +133,11 @@ class Writer:
                 copies=copies,
                 sources=desk_sources,
             )
+        #: Records written without lookups to records of their own module not written yet
+        #: (an Account's parent in a later batch): destination id → (source, lookups to set).
+        self.open: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+        #: Positions in the last batch of the records that opened links, by destination id.
+        self.opened: dict[str, int] = {}
         #: The module's subform fields (CRM's line items are subforms too).
         self.subforms = [f["api_name"] for f in fields if f.get("data_type") == "subform"]
         self.merge_subforms = options.merge_subforms and bool(self.subforms)
@@ -145,14 +150,51 @@ class Writer:
             raise ZohoInputError(msg)
 
     def write(self, records: Sequence[Mapping[str, Any]]) -> list[RowResult]:
-        """Write records; one result per record, in order."""
+        """Write records; one result per record, in order.
+
+        Then the lookups left open by earlier batches that now resolve are set.
+        """
+        self.opened = {}
         results: list[RowResult] = []
         position = 0
         for action, group in itertools.groupby(map(self._action, records)):
             count = len(list(group))
+            before = set(self.opened)
             results += self._write_group(action, records[position : position + count])
+            for key in self.opened.keys() - before:  # positions in the group, in the batch
+                self.opened[key] += position
             position += count
+        if self.open:
+            self._set_open()
         return results
+
+    def close(self) -> list[tuple[str, dict[str, Any], RowResult]]:
+        """At the end of the stream: the records whose open lookups never resolved.
+
+        They are in Zoho without those lookups; each is failed naming the field and value.
+        Returns their destination ids, source records and results.
+        """
+        self._set_open()
+        failures = [
+            (record_id, source, _refused(self.lookups.unresolved_error(source, fields)))
+            for record_id, (source, fields) in self.open.items()
+        ]
+        self.open = {}
+        return failures
+
+    def _set_open(self) -> None:
+        """Set the open lookups that resolve now (their records have been written since)."""
+        ids = [
+            record_id
+            for record_id, (source, fields) in self.open.items()
+            if not self.lookups.unresolved(source).keys() & fields.keys()
+        ]
+        links = {number: self.open.pop(record_id) for number, record_id in enumerate(ids)}
+        written = {number: RowResult(True, "", "SUCCESS", {"id": ids[number]}) for number in links}
+        self._set_deferred(self.lookups, {n: fields for n, (_, fields) in links.items()}, written)
+        for number, result in written.items():
+            if not result.success:
+                self.open[ids[number]] = links[number]  # failed again: failed at the end
 
     def outcome(self, record: Mapping[str, Any], result: RowResult) -> str:
         """What a record written with success became: one of OUTCOMES, or ``upserted``.
@@ -239,7 +281,7 @@ class Writer:
             blocked = {numbers[position]: error for position, error in refused.items()}
             ready, later = _in_order(records, pending, blocked)
             if not ready:
-                ready = _unblocked(lookups, pending, sources, blocked, deferred)
+                ready = _unblocked(lookups, pending, sources, blocked, deferred, self.module)
                 later = {n: p for n, p in pending.items() if n not in ready}
             if not ready:
                 for number in pending:
@@ -251,15 +293,21 @@ class Writer:
             lookups.remember(self.module, {records[n].get("id"): r for n, r in sent.items()})
             pending = later
         if deferred:
-            self._set_deferred(lookups, deferred, results)
+            self._set_deferred(lookups, deferred, results, records)
 
     def _set_deferred(
         self,
         lookups: Lookups[Any],
         deferred: Mapping[int, dict[str, Any]],
         results: dict[int, RowResult],
+        records: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
-        """Update the records written without lookups that pointed into the batch."""
+        """Update the records written without lookups that pointed into the batch.
+
+        With ``records`` (the batch's), a record whose lookups still resolve to nothing, all
+        of them to records of this module, is left open: set when those come, or failed at
+        the stream's end (:meth:`close`).
+        """
         written = {
             number: str(results[number].details["id"])
             for number in deferred
@@ -274,7 +322,12 @@ class Writer:
         refused = lookups.resolve(sources, updates)
         numbers = list(written)
         for position, error in refused.items():
-            results[numbers[position]] = _refused(error)
+            number = numbers[position]
+            if records is not None and self._own(lookups, deferred[number]):
+                self.open[written[number]] = (self._renamed(records[number]), deferred[number])
+                self.opened[written[number]] = number
+            else:
+                results[number] = _refused(error)
         ready = {
             n: u
             for position, (n, u) in enumerate(zip(numbers, updates, strict=True))
@@ -282,6 +335,13 @@ class Writer:
         }
         sent = self._send(Action.UPDATE, ready)
         results.update({number: result for number, result in sent.items() if not result.success})
+
+    def _own(self, lookups: Lookups[Any], fields: Mapping[str, Any]) -> bool:
+        """Whether lookup fields all look up this writer's module."""
+        return all(
+            name in lookups.matches and lookups.matches[name].module == self.module
+            for name in fields
+        )
 
     def _send(self, action: Action, payloads: Mapping[int, dict[str, Any]]) -> dict[int, RowResult]:
         """One write of payloads (by Bulk Write when large); their results by their numbers."""
@@ -378,17 +438,21 @@ def _unblocked(
     sources: Mapping[int, Mapping[str, Any]],
     blocked: Mapping[int, PayloadError],
     deferred: dict[int, dict[str, Any]],
+    module: str,
 ) -> dict[int, dict[str, Any]]:
     """Blocked records whose missing lookups all point to pending ones, less those lookups.
 
-    The lookups go into ``deferred`` (field to source lookup), to be set once their records
-    are in.
+    Or to records of ``module``, their own, which may come in a later batch. The lookups go
+    into ``deferred`` (field to source lookup), to be set once their records are in.
     """
     waiting = {str(sources[n]["id"]) for n in pending if sources[n].get("id") is not None}
     freed: dict[int, dict[str, Any]] = {}
     for number in blocked:
         missing = lookups.unresolved(sources[number])
-        if missing and all(str(value.get("id")) in waiting for value in missing.values()):
+        if missing and all(
+            str(value.get("id")) in waiting or lookups.matches[field].module == module
+            for field, value in missing.items()
+        ):
             freed[number] = {k: v for k, v in pending[number].items() if k not in missing}
             deferred[number] = dict(missing)
     return freed
