@@ -57,9 +57,11 @@ def main() -> None:
             ).raise_for_status()
         before = {org.url: _stats(org.url) for org in (source, destination)}
         tap = Path(workdir, "tap.json")
-        tap.write_text(json.dumps({**_config(source), "include_deletes": False}))
+        reads = {"include_deletes": False, "n_concurrent": 10}
+        tap.write_text(json.dumps({**_config(source), **reads}))
         target = Path(workdir, "target.json")
-        target.write_text(json.dumps({**_config(destination), "source_id_field": SOURCE_ID}))
+        writes = {"source_id_field": SOURCE_ID, "n_concurrent": 10}
+        target.write_text(json.dumps({**_config(destination), **writes}))
         state = Path(workdir, "state.json")
         options = ("--source", tap, "--destination", target, "--state", state)
         started = time.perf_counter()
