@@ -5,7 +5,7 @@ contacts and tickets; the destination has the source id field in every CRM modul
 (``--source-id-field``) and its few seeded records deleted first. Both answer in
 ``--latency-ms`` (250) a call. It prints the copy's wall time, the script's counts per
 module, the destination's calls and credits, and the rejects by code. Run it with
-``python benchmarks/copy_org.py`` (``--help`` for the options).
+``python benchmarks/org_copy.py`` (``--help`` for the options).
 """
 
 from __future__ import annotations
