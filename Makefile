@@ -56,6 +56,7 @@ bench: install
 	$(BIN)/python benchmarks/write.py --path rest
 	$(BIN)/python benchmarks/write.py --path target
 	$(BIN)/python benchmarks/write.py --path bulk
+	$(BIN)/python benchmarks/org_copy.py
 
 clean:
 	rm -rf $(VENV) $(PLUGINS) .meltano .mypy_cache .ruff_cache .pytest_cache
