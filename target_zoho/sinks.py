@@ -84,7 +84,21 @@ class NamingValidator(JSONSchemaValidator):
 
 
 class KeyCheckingSink(BatchSink):
-    """A sink whose records missing a key property are refused naming the property."""
+    """A stream's sink: its target and route; a record missing a key property is refused.
+
+    The refusal names the property.
+    """
+
+    def __init__(
+        self,
+        target: TargetZoho,
+        stream_name: str,
+        schema: dict[str, Any],
+        key_properties: Sequence[str] | None,
+    ) -> None:
+        self.zoho = target
+        self.route = route_of(stream_name, target.config)  # an unknown stream fails at SCHEMA
+        super().__init__(target, stream_name, schema, key_properties)
 
     @override
     def _singer_validate_message(self, record: dict[str, Any]) -> None:
@@ -97,17 +111,6 @@ class KeyCheckingSink(BatchSink):
 
 class ZohoSink(KeyCheckingSink):
     """Writes one stream to one Zoho module (see the module docstring)."""
-
-    def __init__(
-        self,
-        target: TargetZoho,
-        stream_name: str,
-        schema: dict[str, Any],
-        key_properties: Sequence[str] | None,
-    ) -> None:
-        self.zoho = target
-        self.route = route_of(stream_name, target.config)  # an unknown stream fails at SCHEMA
-        super().__init__(target, stream_name, schema, key_properties)
 
     @override
     def setup(self) -> None:
@@ -282,17 +285,6 @@ class ReadOnlyStreamSink(KeyCheckingSink):
     """
 
     passed_over = 0
-
-    def __init__(
-        self,
-        target: TargetZoho,
-        stream_name: str,
-        schema: dict[str, Any],
-        key_properties: Sequence[str] | None,
-    ) -> None:
-        self.zoho = target
-        self.route = route_of(stream_name, target.config)
-        super().__init__(target, stream_name, schema, key_properties)
 
     @override
     def setup(self) -> None:

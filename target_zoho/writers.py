@@ -190,11 +190,11 @@ class Writer:
             if not self.lookups.unresolved(source).keys() & fields.keys()
         ]
         links = {number: self.open.pop(record_id) for number, record_id in enumerate(ids)}
-        written = {number: RowResult(True, "", "SUCCESS", {"id": ids[number]}) for number in links}
-        self._set_deferred(self.lookups, {n: fields for n, (_, fields) in links.items()}, written)
-        for number, result in written.items():
-            if not result.success:
-                self.open[ids[number]] = links[number]  # failed again: failed at the end
+        refused, failed = self._link(
+            self.lookups, {n: (ids[n], fields) for n, (_, fields) in links.items()}
+        )
+        for number in refused.keys() | failed.keys():
+            self.open[ids[number]] = links[number]  # open again: failed at the stream's end
 
     def outcome(self, record: Mapping[str, Any], result: RowResult) -> str:
         """What a record written with success became: one of OUTCOMES, or ``upserted``.
@@ -293,48 +293,65 @@ class Writer:
             lookups.remember(self.module, {records[n].get("id"): r for n, r in sent.items()})
             pending = later
         if deferred:
-            self._set_deferred(lookups, deferred, results, records)
+            self._set_deferred(lookups, deferred, records, results)
 
     def _set_deferred(
         self,
         lookups: Lookups[Any],
         deferred: Mapping[int, dict[str, Any]],
+        records: Sequence[Mapping[str, Any]],
         results: dict[int, RowResult],
-        records: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
         """Update the records written without lookups that pointed into the batch.
 
-        With ``records`` (the batch's), a record whose lookups still resolve to nothing, all
-        of them to records of this module, is left open: set when those come, or failed at
-        the stream's end (:meth:`close`).
+        A record whose lookups still resolve to nothing, all of them to records of this
+        module, is left open: set when those come, or failed at the stream's end
+        (:meth:`close`).
         """
         written = {
-            number: str(results[number].details["id"])
-            for number in deferred
+            number: (str(results[number].details["id"]), fields)
+            for number, fields in deferred.items()
             if results[number].success and results[number].details.get("id")
         }
-        sources = [deferred[number] for number in written]
-        # Each update names the lookup fields for resolve() to fill in.
-        updates = [
-            {"id": record_id, **dict.fromkeys(source)}
-            for record_id, source in zip(written.values(), sources, strict=True)
-        ]
-        refused = lookups.resolve(sources, updates)
-        numbers = list(written)
-        for position, error in refused.items():
-            number = numbers[position]
-            if records is not None and self._own(lookups, deferred[number]):
-                self.open[written[number]] = (self._renamed(records[number]), deferred[number])
-                self.opened[written[number]] = number
+        refused, failed = self._link(lookups, written)
+        for number, error in refused.items():
+            record_id = written[number][0]
+            if self._own(lookups, deferred[number]):
+                self.open[record_id] = (self._renamed(records[number]), deferred[number])
+                self.opened[record_id] = number
             else:
                 results[number] = _refused(error)
+        results.update(failed)
+
+    def _link(
+        self, lookups: Lookups[Any], links: Mapping[int, tuple[str, dict[str, Any]]]
+    ) -> tuple[dict[int, PayloadError], dict[int, RowResult]]:
+        """Update written records with lookups left out of their writes.
+
+        Args:
+            lookups: The stream's lookups.
+            links: By record number, its destination id and the lookups to set (field to
+                source lookup).
+
+        Returns:
+            The records whose lookups still resolve to nothing, and those Zoho refused the
+            update, by number.
+        """
+        numbers = list(links)
+        sources = [fields for _, fields in links.values()]
+        # Each update names the lookup fields for resolve() to fill in.
+        updates = [
+            {"id": record_id, **dict.fromkeys(fields)} for record_id, fields in links.values()
+        ]
+        refused = lookups.resolve(sources, updates)
         ready = {
-            n: u
-            for position, (n, u) in enumerate(zip(numbers, updates, strict=True))
+            number: update
+            for position, (number, update) in enumerate(zip(numbers, updates, strict=True))
             if position not in refused
         }
         sent = self._send(Action.UPDATE, ready)
-        results.update({number: result for number, result in sent.items() if not result.success})
+        failed = {number: result for number, result in sent.items() if not result.success}
+        return {numbers[position]: error for position, error in refused.items()}, failed
 
     def _own(self, lookups: Lookups[Any], fields: Mapping[str, Any]) -> bool:
         """Whether lookup fields all look up this writer's module."""
