@@ -114,6 +114,7 @@ class DeskLookups(Lookups[DeskMatch]):
         copies: dict[str, dict[str, str]] | None = None,
         sources: DeskSources | None = None,
     ) -> None:
+        fields = list(fields)
         lookups = {
             str(field["apiName"]): str(
                 ((field.get("lookup") or {}).get("module") or {}).get("apiName")
@@ -137,7 +138,17 @@ class DeskLookups(Lookups[DeskMatch]):
             elif module in NATURAL_KEYS or module in SEARCHABLE:
                 on = NATURAL_KEYS.get(module, "id")
                 matches[name] = DeskMatch(name, module, on, by_id=False)
-        super().__init__(matches, unresolved=unresolved, copies=copies)
+        mandatory = {str(field["apiName"]) for field in fields if field.get("isMandatory")}
+        super().__init__(
+            matches,
+            unresolved=unresolved,
+            copies=copies,
+            deferrable=[
+                name
+                for name, match in matches.items()
+                if match.module in SEARCHABLE and name not in mandatory
+            ],
+        )
         self.desk = desk
         self.defaults = {module: (defaults or {}).get(key) for module, key in _DEFAULTS.items()}
         self.sources = DeskSources() if sources is None else sources

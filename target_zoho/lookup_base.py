@@ -1,6 +1,8 @@
 """What CRM's and Desk's lookups share: the passes' interface, the run's copies, the unmatched.
 
-A lookup nothing in the destination matches fails its record, or is dropped.
+A lookup nothing in the destination matches fails its record, or is dropped; one that may
+yet come (a record of another stream of the run, a parent later in the input) is reported as
+unresolved either way, for the writer to write its record without it and set it later.
 
 A product's lookups (``target_zoho.lookups``, ``target_zoho.desk_lookups``) say how a source
 lookup is found in the destination: :meth:`Lookups._look_up` asks for a batch of them at
@@ -65,6 +67,8 @@ class Lookups(abc.ABC, Generic[M]):
             is left out).
         copies: Module → source record id → its copy's id, for the records the run wrote
             (shared by the run's streams of a product): a lookup of one of them follows it.
+        deferrable: The lookup fields whose records the run may write later (of a module a
+            stream can write, and not mandatory): their records may be written without them.
     """
 
     def __init__(
@@ -73,8 +77,10 @@ class Lookups(abc.ABC, Generic[M]):
         *,
         unresolved: str = "reject",
         copies: dict[str, dict[str, str]] | None = None,
+        deferrable: Collection[str] = (),
     ) -> None:
         self.matches = dict(matches)
+        self.deferrable = frozenset(deferrable)
         self.on_unresolved = unresolved
         self.copies = {} if copies is None else copies
         #: Lookups left out (with ``drop``), for the log.
@@ -95,7 +101,8 @@ class Lookups(abc.ABC, Generic[M]):
                 looked up (they will follow the copies).
 
         Returns:
-            By position, the records whose lookup matched no destination record (``reject``).
+            By position, the records whose lookup matched no destination record: with
+            ``drop``, only those of a deferrable lookup (the others are left out).
         """
         present = [
             (number, place, match, _lookup(value))
@@ -110,12 +117,16 @@ class Lookups(abc.ABC, Generic[M]):
             target = self._target(match, value)
             if target is not None:
                 self._set(payloads[number], place, self._written(target))
-            elif self.on_unresolved == "drop":
+            elif self.on_unresolved == "drop" and not self.defers(place):
                 self._set(payloads[number], place, None)
                 self.dropped += 1
             else:
                 failures.setdefault(number, self._unresolved(place, match, value))
         return failures
+
+    def defers(self, place: Place) -> bool:
+        """Whether a lookup that resolves to nothing yet may be set after its record's write."""
+        return place.key is None and place.field in self.deferrable
 
     def _present(
         self, source: Mapping[str, Any], payload: Mapping[str, Any]

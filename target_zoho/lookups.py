@@ -87,14 +87,21 @@ class CrmLookups(Lookups[Match]):
         default_owner: str | None = None,
         copies: dict[str, dict[str, str]] | None = None,
     ) -> None:
+        matches = {
+            name: match
+            for name, field in fields.items()
+            if (match := _match(field, settings.get(name))) is not None
+        }
         super().__init__(
-            {
-                name: match
-                for name, field in fields.items()
-                if (match := _match(field, settings.get(name))) is not None
-            },
+            matches,
             unresolved=unresolved,
             copies=copies,
+            deferrable=[
+                name
+                for name, match in matches.items()
+                if match.module not in (USERS, LAYOUTS)
+                and not fields[name].get("system_mandatory")
+            ],
         )
         self.crm = crm
         self.module = module

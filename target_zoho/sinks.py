@@ -184,6 +184,7 @@ class ZohoSink(KeyCheckingSink):
         self.zoho.drain_before(self)  # the records this stream's lookups may point to
         with usage_scope(self.stream_name):
             results = self.writer.write(records)
+        self.zoho.link_open(self)  # earlier streams' records waiting for these
         lines = context.get("lines") or [0] * len(records)  # none for a BATCH message's file
         self.open_lines.update({key: lines[n] for key, n in self.writer.opened.items()})
         outcomes: Counter[str] = Counter()

@@ -18,6 +18,7 @@ from target_zoho.routes import STREAMS_PROPERTY, SUBFORMS, RouteError, route_of
 from target_zoho.sinks import MAX_BATCH, LoadFailedError, ReadOnlyStreamSink, ZohoSink
 from target_zoho.writers import BULK_WRITE_THRESHOLD
 from zoho_connector.errors import ZohoError, ZohoInputError
+from zoho_connector.usage import usage_scope
 from zoho_plugin.cli import USER_ERRORS, one_line_errors
 from zoho_plugin.plugin import ZohoPlugin
 from zoho_plugin.settings import CONCURRENCY_PROPERTY, CONNECTION_PROPERTIES, PROGRESS_PROPERTY
@@ -153,6 +154,16 @@ class TargetZoho(ZohoPlugin, Target):
             if earlier is sink:
                 return
             self.drain_one(earlier)
+
+    def link_open(self, written: ZohoSink) -> None:
+        """Set the lookups other streams' records wait for that ``written``'s records resolve.
+
+        (A Contact's account in a later stream: see ``Writer.open``.)
+        """
+        for sink in [*self._sinks_active.values(), *self._sinks_to_clear]:
+            if sink is not written and isinstance(sink, ZohoSink) and sink.writer.open:
+                with usage_scope(sink.stream_name):
+                    sink.writer.link_open()
 
     @property
     def line_number(self) -> int:

@@ -24,6 +24,7 @@ import itertools
 from typing import TYPE_CHECKING, Any
 
 from target_zoho.desk_lookups import DeskLookups
+from target_zoho.lookup_base import Place
 from target_zoho.lookups import CrmLookups
 from target_zoho.payloads import CrmPayloads, DeskPayloads, PayloadError
 from zoho_connector import fields as zoho_fields
@@ -133,8 +134,9 @@ class Writer:
                 copies=copies,
                 sources=desk_sources,
             )
-        #: Records written without lookups to records of their own module not written yet
-        #: (an Account's parent in a later batch): destination id → (source, lookups to set).
+        #: Records written without lookups to records not written yet (an Account's parent
+        #: in a later batch, a Contact's account in a later stream): destination id →
+        #: (source, lookups to set).
         self.open: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         #: Positions in the last batch of the records that opened links, by destination id.
         self.opened: dict[str, int] = {}
@@ -164,31 +166,36 @@ class Writer:
             for key in self.opened.keys() - before:  # positions in the group, in the batch
                 self.opened[key] += position
             position += count
-        if self.open:
-            self._set_open()
+        self.link_open()
         return results
 
     def close(self) -> list[tuple[str, dict[str, Any], RowResult]]:
-        """At the end of the stream: the records whose open lookups never resolved.
+        """At the end of the input: the records whose open lookups never resolved.
 
-        They are in Zoho without those lookups; each is failed naming the field and value.
+        They are in Zoho without those lookups; each is failed naming the field and value
+        (with ``unresolved_lookups: drop``, none is: the lookups count as dropped).
         Returns their destination ids, source records and results.
         """
-        self._set_open()
+        self.link_open()
         failures = [
             (record_id, source, _refused(self.lookups.unresolved_error(source, fields)))
             for record_id, (source, fields) in self.open.items()
         ]
         self.open = {}
+        if self.lookups.on_unresolved == "drop":
+            self.lookups.dropped += len(failures)
+            return []
         return failures
 
-    def _set_open(self) -> None:
+    def link_open(self) -> None:
         """Set the open lookups that resolve now (their records have been written since)."""
         ids = [
             record_id
             for record_id, (source, fields) in self.open.items()
             if not self.lookups.unresolved(source).keys() & fields.keys()
         ]
+        if not ids:
+            return
         links = {number: self.open.pop(record_id) for number, record_id in enumerate(ids)}
         refused, failed = self._link(
             self.lookups, {n: (ids[n], fields) for n, (_, fields) in links.items()}
@@ -281,7 +288,7 @@ class Writer:
             blocked = {numbers[position]: error for position, error in refused.items()}
             ready, later = _in_order(records, pending, blocked)
             if not ready:
-                ready = _unblocked(lookups, pending, sources, blocked, deferred, self.module)
+                ready = _unblocked(lookups, pending, sources, blocked, deferred)
                 later = {n: p for n, p in pending.items() if n not in ready}
             if not ready:
                 for number in pending:
@@ -304,9 +311,9 @@ class Writer:
     ) -> None:
         """Update the records written without lookups that pointed into the batch.
 
-        A record whose lookups still resolve to nothing, all of them to records of this
-        module, is left open: set when those come, or failed at the stream's end
-        (:meth:`close`).
+        A record whose lookups still resolve to nothing, all of them deferrable (to records
+        a later batch or stream may bring), is left open: set when those come, or failed at
+        the end of the input (:meth:`close`).
         """
         written = {
             number: (str(results[number].details["id"]), fields)
@@ -316,7 +323,7 @@ class Writer:
         refused, failed = self._link(lookups, written)
         for number, error in refused.items():
             record_id = written[number][0]
-            if self._own(lookups, deferred[number]):
+            if all(lookups.defers(Place(name)) for name in deferred[number]):
                 self.open[record_id] = (self._renamed(records[number]), deferred[number])
                 self.opened[record_id] = number
             else:
@@ -352,13 +359,6 @@ class Writer:
         sent = self._send(Action.UPDATE, ready)
         failed = {number: result for number, result in sent.items() if not result.success}
         return {numbers[position]: error for position, error in refused.items()}, failed
-
-    def _own(self, lookups: Lookups[Any], fields: Mapping[str, Any]) -> bool:
-        """Whether lookup fields all look up this writer's module."""
-        return all(
-            name in lookups.matches and lookups.matches[name].module == self.module
-            for name in fields
-        )
 
     def _send(self, action: Action, payloads: Mapping[int, dict[str, Any]]) -> dict[int, RowResult]:
         """One write of payloads (by Bulk Write when large); their results by their numbers."""
@@ -455,11 +455,10 @@ def _unblocked(
     sources: Mapping[int, Mapping[str, Any]],
     blocked: Mapping[int, PayloadError],
     deferred: dict[int, dict[str, Any]],
-    module: str,
 ) -> dict[int, dict[str, Any]]:
     """Blocked records whose missing lookups all point to pending ones, less those lookups.
 
-    Or to records of ``module``, their own, which may come in a later batch. The lookups go
+    Or are deferrable: their records may come in a later batch or stream. The lookups go
     into ``deferred`` (field to source lookup), to be set once their records are in.
     """
     waiting = {str(sources[n]["id"]) for n in pending if sources[n].get("id") is not None}
@@ -467,7 +466,7 @@ def _unblocked(
     for number in blocked:
         missing = lookups.unresolved(sources[number])
         if missing and all(
-            str(value.get("id")) in waiting or lookups.matches[field].module == module
+            str(value.get("id")) in waiting or lookups.defers(Place(field))
             for field, value in missing.items()
         ):
             freed[number] = {k: v for k, v in pending[number].items() if k not in missing}
