@@ -1,8 +1,8 @@
 """What CRM's and Desk's lookups share: the passes' interface, the run's copies, the unmatched.
 
-A lookup nothing in the destination matches fails its record, or is dropped; one that may
-yet come (a record of another stream of the run, a parent later in the input) is reported as
-unresolved either way, for the writer to write its record without it and set it later.
+A lookup nothing in the destination matches fails its record, or is dropped; one whose record
+may yet come (:class:`Later`: a parent later in the input, in a later batch or stream) is
+reported as unresolved either way, for the writer to hold its record until it comes.
 
 A product's lookups (``target_zoho.lookups``, ``target_zoho.desk_lookups``) say how a source
 lookup is found in the destination: :meth:`Lookups._look_up` asks for a batch of them at
@@ -58,6 +58,22 @@ class Match(Protocol):
 M = TypeVar("M", bound=Match)
 
 
+@dataclasses.dataclass(frozen=True)
+class Later:
+    """Which unresolved deferrable lookups may yet resolve in the run.
+
+    Attributes:
+        held: The records (module, source id) still waiting to be written; None while the
+            input goes on, when any may come.
+    """
+
+    held: frozenset[tuple[str, str]] | None = None
+
+    def may_come(self, module: str, value: Mapping[str, Any]) -> bool:
+        """Whether the record a source lookup names may yet be written in the run."""
+        return self.held is None or (module, str(value.get("id"))) in self.held
+
+
 class Lookups(abc.ABC, Generic[M]):
     """A module's lookup fields, resolved from the source org's ids to the destination's.
 
@@ -68,7 +84,7 @@ class Lookups(abc.ABC, Generic[M]):
         copies: Module → source record id → its copy's id, for the records the run wrote
             (shared by the run's streams of a product): a lookup of one of them follows it.
         deferrable: The lookup fields whose records the run may write later (of a module a
-            stream can write, and not mandatory): their records may be written without them.
+            stream can write, and not mandatory): their records may wait for them.
     """
 
     def __init__(
@@ -91,6 +107,7 @@ class Lookups(abc.ABC, Generic[M]):
         sources: Sequence[Mapping[str, Any]],
         payloads: Sequence[dict[str, Any]],
         coming: Collection[str] = (),
+        later: Later | None = None,
     ) -> dict[int, PayloadError]:
         """Rewrite the payloads' lookups to destination ids, a batch of calls for them all.
 
@@ -99,10 +116,12 @@ class Lookups(abc.ABC, Generic[M]):
             payloads: Their write bodies, changed in place.
             coming: Ids of source records about to be written: lookups of them are not
                 looked up (they will follow the copies).
+            later: What may yet come in the run (None: nothing beyond ``coming``).
 
         Returns:
             By position, the records whose lookup matched no destination record: with
-            ``drop``, only those of a deferrable lookup (the others are left out).
+            ``drop``, only those of a deferrable lookup that may come later (the others are
+            left out).
         """
         present = [
             (number, place, match, _lookup(value))
@@ -117,7 +136,7 @@ class Lookups(abc.ABC, Generic[M]):
             target = self._target(match, value)
             if target is not None:
                 self._set(payloads[number], place, self._written(target))
-            elif self.on_unresolved == "drop" and not self.defers(place):
+            elif self.on_unresolved == "drop" and not self.may_come(place, match, value, later):
                 self._set(payloads[number], place, None)
                 self.dropped += 1
             else:
@@ -127,6 +146,19 @@ class Lookups(abc.ABC, Generic[M]):
     def defers(self, place: Place) -> bool:
         """Whether a lookup that resolves to nothing yet may be set after its record's write."""
         return place.key is None and place.field in self.deferrable
+
+    def may_come(
+        self, place: Place, match: M, value: Mapping[str, Any], later: Later | None
+    ) -> bool:
+        """Whether an unresolved lookup is deferrable and its record may yet be written."""
+        return later is not None and self.defers(place) and later.may_come(match.module, value)
+
+    def awaited(self, source: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """The records (module, source id) a record's unresolved lookups name."""
+        return [
+            (self.matches[name].module, str(value.get("id")))
+            for name, value in self.unresolved(source).items()
+        ]
 
     def _present(
         self, source: Mapping[str, Any], payload: Mapping[str, Any]

@@ -27,6 +27,7 @@ from zoho_connector.errors import ZohoInputError, shown
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterator, Mapping, Sequence
 
+    from target_zoho.lookup_base import Later
     from zoho_connector.crm import ZohoCRM
 
 #: The looked-up "module" of owner and user lookups.
@@ -99,8 +100,7 @@ class CrmLookups(Lookups[Match]):
             deferrable=[
                 name
                 for name, match in matches.items()
-                if match.module not in (USERS, LAYOUTS)
-                and not fields[name].get("system_mandatory")
+                if match.module not in (USERS, LAYOUTS) and not fields[name].get("system_mandatory")
             ],
         )
         self.crm = crm
@@ -137,9 +137,10 @@ class CrmLookups(Lookups[Match]):
         sources: Sequence[Mapping[str, Any]],
         payloads: Sequence[dict[str, Any]],
         coming: Collection[str] = (),
+        later: Later | None = None,
     ) -> dict[int, PayloadError]:
         """The lookups resolved, the rows' too; with ``drop``, the links dropped taken out."""
-        failures = super().resolve(sources, payloads, coming)
+        failures = super().resolve(sources, payloads, coming, later)
         if self.on_unresolved == "drop":
             for payload in payloads:
                 self._unlink_dropped(payload)

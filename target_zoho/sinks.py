@@ -21,8 +21,10 @@ from singer_sdk.sinks.core import JSONSchemaValidator
 from typing_extensions import override
 
 from target_zoho.bad_input import InvalidFieldError, where
+from target_zoho.lookup_base import Later
 from target_zoho.routes import RouteError, route_of
-from target_zoho.writers import BULK_WRITE_THRESHOLD, OUTCOMES, WriteOptions, Writer
+from target_zoho.waiting import Waiting
+from target_zoho.writers import BULK_WRITE_THRESHOLD, OUTCOMES, WAITING, WriteOptions, Writer
 from zoho_connector.bulk_write import FILE_ROWS
 from zoho_connector.errors import ZohoInputError, shown
 from zoho_connector.usage import usage_scope
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from target_zoho.target import TargetZoho
+    from target_zoho.waiting import Held
     from zoho_connector.load import RowResult
 
 MAX_BATCH = 100
@@ -143,6 +146,9 @@ class ZohoSink(KeyCheckingSink):
         self.named_left_out: set[str] = set()
         # The input lines of records with open lookups (Writer.open), by destination id.
         self.open_lines: dict[str, int] = {}
+        # The records waiting for the records their lookups name (a parent later in the run).
+        self.waiting = Waiting()
+        target.zoho_sinks.append(self)
 
     @override
     def get_validator(self) -> JSONSchemaValidator | None:
@@ -181,16 +187,51 @@ class ZohoSink(KeyCheckingSink):
     @override
     def process_batch(self, context: dict[str, Any]) -> None:
         records = context.get("records", [])
-        self.zoho.drain_before(self)  # the records this stream's lookups may point to
-        with usage_scope(self.stream_name):
-            results = self.writer.write(records)
-        self.zoho.link_open(self)  # earlier streams' records waiting for these
         lines = context.get("lines") or [0] * len(records)  # none for a BATCH message's file
-        self.open_lines.update({key: lines[n] for key, n in self.writer.opened.items()})
+        self.zoho.drain_before(self)  # the records this stream's lookups may point to
+        self._write(list(zip(lines, records, strict=True)), Later())
+
+    def release(self, held: frozenset[tuple[str, str]] | None = None) -> bool:
+        """Write the waiting records whose awaited records are written now.
+
+        Args:
+            held: At the end of the input, every record still waiting in the run (module,
+                source id): then all this stream's waiting records go, without the lookups
+                naming those (set once they are in), failed for those naming none.
+
+        Returns:
+            Whether any record went.
+        """
+        if held is None:
+            ready = self.waiting.ready(self.writer.lookups.copies)
+        else:
+            ready = self.waiting.take_all()
+        if ready:
+            self._write(ready, Later(held) if held is not None else Later())
+        return bool(ready)
+
+    def _write(self, batch: list[Held], later: Later) -> None:
+        """Write records (a record of an id that waits waits behind it); report the failed.
+
+        Raises:
+            LoadFailedError: Records failed and ``allow_failures`` is off.
+        """
+        going: list[Held] = []
+        for held in batch:
+            if later.held is None and self.waiting.holds_id(held[1]):
+                self.waiting.add(held, ())
+            else:
+                going.append(held)
+        records = [record for _, record in going]
+        with usage_scope(self.stream_name):
+            results = self.writer.write(records, later)
+        self.open_lines.update({key: going[n][0] for key, n in self.writer.opened.items()})
         outcomes: Counter[str] = Counter()
         failures: list[str] = []
-        for line, record, result in zip(lines, records, results, strict=True):
-            if result.success:
+        for (line, record), result in zip(going, results, strict=True):
+            if result is WAITING:
+                self.waiting.add((line, record), self.writer.awaited(record))
+            elif result.success:
                 outcomes[self.writer.outcome(record, result)] += 1
             else:
                 failures.append(self._reject(line, record, result))
@@ -210,6 +251,8 @@ class ZohoSink(KeyCheckingSink):
                 f"(first: {failures[0]}); set allow_failures to go on past them"
             )
             raise LoadFailedError(msg)
+        if outcomes:
+            self.zoho.settle()  # the records waiting for these, in every stream
 
     @override
     def clean_up(self) -> None:
@@ -219,12 +262,8 @@ class ZohoSink(KeyCheckingSink):
             LoadFailedError: Records failed so and ``allow_failures`` is off.
         """
         with usage_scope(self.stream_name):
-            unlinked = self.writer.close()
-        failures = [
-            self._reject(self.open_lines.get(record_id, 0), source, result)
-            for record_id, source, result in unlinked
-        ]
-        self.progress.add(0, len(failures), Counter())
+            self.writer.link_open()
+        failures = self._unlinked()
         if failures and not self.config.get("allow_failures", False):
             msg = (
                 f"{len(failures)} records of stream {self.stream_name} were written without "
@@ -243,6 +282,32 @@ class ZohoSink(KeyCheckingSink):
                 "was" if dropped == 1 else "were",
             )
         super().clean_up()
+
+    def abandon(self) -> None:
+        """When the run fails: report the records it leaves in Zoho without a lookup.
+
+        And say how many records waiting for their lookups' records were not written (a
+        rerun from the last STATE writes them).
+        """
+        self._unlinked()
+        if self.waiting:
+            self.logger.warning(
+                "Stream %s: %d record%s waiting for the records their lookups name not "
+                "written (the run failed first); rerun from the last STATE",
+                self.stream_name,
+                len(self.waiting),
+                "" if len(self.waiting) == 1 else "s",
+            )
+            self.waiting = Waiting()
+
+    def _unlinked(self) -> list[str]:
+        """Reject the records still written without a lookup (``Writer.unlinked``)."""
+        failures = [
+            self._reject(self.open_lines.get(record_id, 0), source, result)
+            for record_id, source, result in self.writer.unlinked()
+        ]
+        self.progress.add(0, len(failures), Counter())
+        return failures
 
     def _reject(self, line: int, record: dict[str, Any], result: RowResult) -> str:
         """Log a failed record (and append it to ``rejects_path``); where and why it failed."""

@@ -147,6 +147,9 @@ class TargetZoho(ZohoPlugin, Target):
         #: The same for Desk modules, and the source's Desk departments and agents.
         self.desk_copies: dict[str, dict[str, str]] = {}
         self.desk_sources = DeskSources()
+        #: Every Zoho sink of the run (the SDK forgets one a new SCHEMA replaces).
+        self.zoho_sinks: list[ZohoSink] = []
+        self._settling = False
 
     def drain_before(self, sink: Sink) -> None:
         """Drain the sinks of streams that came before ``sink``'s, so that it drains after them."""
@@ -155,15 +158,33 @@ class TargetZoho(ZohoPlugin, Target):
                 return
             self.drain_one(earlier)
 
-    def link_open(self, written: ZohoSink) -> None:
-        """Set the lookups other streams' records wait for that ``written``'s records resolve.
+    def settle(self, held: frozenset[tuple[str, str]] | None = None) -> None:
+        """Write the records waiting for records written since, in every stream, until none.
 
-        (A Contact's account in a later stream: see ``Writer.open``.)
+        (A Contact whose account came in a later stream.) Then set the lookups of records
+        written without them (``Writer.open``) that resolve now.
+
+        Args:
+            held: At the end of the input, the records still waiting (``ZohoSink.release``).
         """
-        for sink in [*self._sinks_active.values(), *self._sinks_to_clear]:
-            if sink is not written and isinstance(sink, ZohoSink) and sink.writer.open:
-                with usage_scope(sink.stream_name):
-                    sink.writer.link_open()
+        if self._settling:  # a write of the loop below: the loop goes on
+            return
+        self._settling = True
+        try:
+            wrote = True
+            while wrote:
+                wrote = False
+                for sink in self.zoho_sinks:
+                    wrote = sink.release() or wrote
+            if held is not None:
+                for sink in self.zoho_sinks:
+                    sink.release(held)
+            for sink in self.zoho_sinks:
+                if sink.writer.open:
+                    with usage_scope(sink.stream_name):
+                        sink.writer.link_open()
+        finally:
+            self._settling = False
 
     @property
     def line_number(self) -> int:
@@ -235,12 +256,27 @@ class TargetZoho(ZohoPlugin, Target):
 
     @override
     def process_endofpipe(self) -> None:
-        """Drain every sink; one that fails gives the STATE of the records confirmed first."""
+        """Drain every sink, then write the records still waiting for their lookups' records.
+
+        A failure gives the STATE of the records confirmed first.
+        """
         try:
+            for sink in [*self._sinks_to_clear, *self._sinks_active.values()]:
+                self.drain_one(sink)
+            self.settle(self._held())
             super().process_endofpipe()
+            for sink in self.zoho_sinks:
+                if sink not in self._sinks_active.values():  # replaced by a new SCHEMA
+                    sink.clean_up()
         except (ZohoError, LoadFailedError):
             self.give_confirmed_state()
             raise
+
+    def _held(self) -> frozenset[tuple[str, str]]:
+        """The records waiting to be written, as (module, source id)."""
+        return frozenset().union(
+            *(sink.waiting.ids(sink.writer.module) for sink in self.zoho_sinks)
+        )
 
     @override
     def _process_record_message(self, message_dict: dict[str, Any]) -> None:
@@ -259,21 +295,20 @@ class TargetZoho(ZohoPlugin, Target):
         it was full leaves its records' STATE unwritten, for a failed run to give.
         """
         sinks = [*self._sinks_active.values(), *self._sinks_to_clear]
-        if all(sink.current_size == 0 for sink in sinks) and not self._links_open():
+        if all(sink.current_size == 0 for sink in sinks) and not self._unsettled():
             self._confirmed_state = self._latest_state
 
-    def _links_open(self) -> bool:
-        """Whether records are in Zoho without a lookup to be set (``Writer.open``)."""
-        sinks = [*self._sinks_active.values(), *self._sinks_to_clear]
-        return any(isinstance(sink, ZohoSink) and sink.writer.open for sink in sinks)
+    def _unsettled(self) -> bool:
+        """Whether records wait for their lookups' records, or are in Zoho without a lookup."""
+        return any(sink.waiting or sink.writer.open for sink in self.zoho_sinks)
 
     @override
     def _write_state_message(self, state: dict[str, Any]) -> None:
         """The SDK's STATE, held back while records wait for a lookup.
 
-        (A rerun from it would not set the lookup.)
+        (A rerun from it would not write them, or not set the lookup.)
         """
-        if not self._links_open():
+        if not self._unsettled():
             self._emit_state(state)
 
     def _emit_state(self, state: dict[str, Any]) -> None:
@@ -284,8 +319,11 @@ class TargetZoho(ZohoPlugin, Target):
         """Write the last STATE whose records are all in Zoho, unless it was the last written.
 
         For a run that fails (spent API credits, a revoked token, records Zoho refused): a
-        rerun from it writes none of those records again.
+        rerun from it writes none of those records again. The records the run leaves in Zoho
+        without a lookup are reported first (``ZohoSink.abandon``).
         """
+        for sink in self.zoho_sinks:
+            sink.abandon()
         if self._confirmed_state is not None and self._confirmed_state != self._written_state:
             self._emit_state(self._confirmed_state)
 

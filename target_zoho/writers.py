@@ -24,7 +24,7 @@ import itertools
 from typing import TYPE_CHECKING, Any
 
 from target_zoho.desk_lookups import DeskLookups
-from target_zoho.lookup_base import Place
+from target_zoho.lookup_base import Later, Place
 from target_zoho.lookups import CrmLookups
 from target_zoho.payloads import CrmPayloads, DeskPayloads, PayloadError
 from zoho_connector import fields as zoho_fields
@@ -34,7 +34,7 @@ from zoho_connector.load import Action, RowResult
 from zoho_plugin.plugin import DELETED_AT
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Collection, Mapping, Sequence
 
     from target_zoho.desk_lookups import DeskSources
     from target_zoho.lookup_base import Lookups
@@ -49,6 +49,8 @@ _OUTCOME_OF_UPSERT = {"insert": "created", "update": "updated"}
 #: Records a CRM write must hold to go by Bulk Write, by default: never (0). Bulk Write runs
 #: no workflow and leaves a field an empty value would clear, so it is the user's choice.
 BULK_WRITE_THRESHOLD = 0
+#: The result of a record held back: a lookup of it names a record the run may yet write.
+WAITING = RowResult(False, "WAITING: for the record a lookup names", "WAITING")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,9 +136,8 @@ class Writer:
                 copies=copies,
                 sources=desk_sources,
             )
-        #: Records written without lookups to records not written yet (an Account's parent
-        #: in a later batch, a Contact's account in a later stream): destination id →
-        #: (source, lookups to set).
+        #: Records written without lookups to records not written yet (a cycle: an Account's
+        #: parent whose own parent is that Account): destination id → (source, lookups to set).
         self.open: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         #: Positions in the last batch of the records that opened links, by destination id.
         self.opened: dict[str, int] = {}
@@ -151,8 +152,17 @@ class Writer:
             )
             raise ZohoInputError(msg)
 
-    def write(self, records: Sequence[Mapping[str, Any]]) -> list[RowResult]:
+    def write(
+        self, records: Sequence[Mapping[str, Any]], later: Later | None = None
+    ) -> list[RowResult]:
         """Write records; one result per record, in order.
+
+        Args:
+            records: The stream's records.
+            later: What the run may yet write. A record whose deferrable lookup names a
+                record that may come is held back (its result is ``WAITING``) while the
+                input goes on, or written without the lookup when it names a record held
+                back at the end (a cycle: set once that is in). None: nothing may come.
 
         Then the lookups left open by earlier batches that now resolve are set.
         """
@@ -162,21 +172,24 @@ class Writer:
         for action, group in itertools.groupby(map(self._action, records)):
             count = len(list(group))
             before = set(self.opened)
-            results += self._write_group(action, records[position : position + count])
+            results += self._write_group(action, records[position : position + count], later)
             for key in self.opened.keys() - before:  # positions in the group, in the batch
                 self.opened[key] += position
             position += count
         self.link_open()
         return results
 
-    def close(self) -> list[tuple[str, dict[str, Any], RowResult]]:
-        """At the end of the input: the records whose open lookups never resolved.
+    def awaited(self, record: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """The records (module, source id) a record held back waits for."""
+        return self.lookups.awaited(self._renamed(record))
 
-        They are in Zoho without those lookups; each is failed naming the field and value
-        (with ``unresolved_lookups: drop``, none is: the lookups count as dropped).
-        Returns their destination ids, source records and results.
+    def unlinked(self) -> list[tuple[str, dict[str, Any], RowResult]]:
+        """The records with open lookups, none open after: each failed naming the lookup.
+
+        They are in Zoho without those lookups (with ``unresolved_lookups: drop``, none is
+        failed: the lookups count as dropped). Returns their destination ids, source records
+        and results.
         """
-        self.link_open()
         failures = [
             (record_id, source, _refused(self.lookups.unresolved_error(source, fields)))
             for record_id, (source, fields) in self.open.items()
@@ -222,7 +235,9 @@ class Writer:
     def _action(self, record: Mapping[str, Any]) -> Action:
         return Action.DELETE if record.get(DELETED_AT) else self.route.action
 
-    def _write_group(self, action: Action, records: Sequence[Mapping[str, Any]]) -> list[RowResult]:
+    def _write_group(
+        self, action: Action, records: Sequence[Mapping[str, Any]], later: Later | None
+    ) -> list[RowResult]:
         results: dict[int, RowResult] = {}
         built: dict[int, dict[str, Any]] = {}
         for number, record in enumerate(records):
@@ -235,7 +250,7 @@ class Writer:
         if action == Action.DELETE:
             results.update(self._send(action, built))
         else:
-            self._send_resolved(self.lookups, action, records, built, results)
+            self._send_resolved(self.lookups, action, records, built, results, later)
         return [results[number] for number in range(len(records))]
 
     def _keep_rows(self, built: Mapping[int, dict[str, Any]]) -> None:
@@ -268,15 +283,18 @@ class Writer:
         records: Sequence[Mapping[str, Any]],
         built: dict[int, dict[str, Any]],
         results: dict[int, RowResult],
+        later: Later | None,
     ) -> None:
         """Send the records whose lookups resolve, then again those whose did not.
 
         A record's parent may come later in the same batch (an Account's Parent_Account):
         each pass writes what resolves, and the next looks the rest up again. When a pass
         resolves nothing more, records whose missing lookups all point to records still
-        waiting (a cycle, or a chain) are written without them, and those lookups set by an
-        update once their records are in. A record waiting keeps the later records of its id
-        waiting behind it, so that they are written in their order.
+        pending (a cycle, or a chain) are written without them, and those lookups set by an
+        update once their records are in. Records whose missing lookups may yet come
+        (``later``) are held back, or at the end written without them if they point to
+        records held back. A record waiting keeps the later records of its id waiting
+        behind it, so that they are written in their order.
         """
         deferred: dict[int, dict[str, Any]] = {}
         pending = built
@@ -284,21 +302,25 @@ class Writer:
             numbers = list(pending)
             sources = {number: self._renamed(records[number]) for number in numbers}
             coming = {str(src["id"]) for src in sources.values() if src.get("id") is not None}
-            refused = lookups.resolve(list(sources.values()), list(pending.values()), coming)
+            refused = lookups.resolve(list(sources.values()), list(pending.values()), coming, later)
             blocked = {numbers[position]: error for position, error in refused.items()}
-            ready, later = _in_order(records, pending, blocked)
+            ready, waiting = _in_order(records, pending, blocked)
             if not ready:
-                ready = _unblocked(lookups, pending, sources, blocked, deferred)
-                later = {n: p for n, p in pending.items() if n not in ready}
+                ready = _unblocked(lookups, pending, sources, blocked, deferred, coming, later)
+                waiting = {n: p for n, p in pending.items() if n not in ready}
             if not ready:
+                held = _held(lookups, records, sources, blocked, coming, later)
                 for number in pending:
                     error = blocked.get(number)
-                    results[number] = _refused(error) if error else _waited(records[number])
+                    if number in held:
+                        results[number] = WAITING
+                    else:
+                        results[number] = _refused(error) if error else _waited(records[number])
                 break
             sent = self._send(action, ready)
             results.update(sent)
             lookups.remember(self.module, {records[n].get("id"): r for n, r in sent.items()})
-            pending = later
+            pending = waiting
         if deferred:
             self._set_deferred(lookups, deferred, records, results)
 
@@ -312,8 +334,8 @@ class Writer:
         """Update the records written without lookups that pointed into the batch.
 
         A record whose lookups still resolve to nothing, all of them deferrable (to records
-        a later batch or stream may bring), is left open: set when those come, or failed at
-        the end of the input (:meth:`close`).
+        held back, or a later batch or stream may bring), is left open: set when those come
+        (:meth:`link_open`), or failed at the end of the input (:meth:`unlinked`).
         """
         written = {
             number: (str(results[number].details["id"]), fields)
@@ -455,23 +477,60 @@ def _unblocked(
     sources: Mapping[int, Mapping[str, Any]],
     blocked: Mapping[int, PayloadError],
     deferred: dict[int, dict[str, Any]],
+    coming: Collection[str],
+    later: Later | None,
 ) -> dict[int, dict[str, Any]]:
     """Blocked records whose missing lookups all point to pending ones, less those lookups.
 
-    Or are deferrable: their records may come in a later batch or stream. The lookups go
-    into ``deferred`` (field to source lookup), to be set once their records are in.
+    At the end of the input (``later`` names what is held back), or to records held back.
+    The lookups go into ``deferred`` (field to source lookup), to be set once their records
+    are in.
     """
-    waiting = {str(sources[n]["id"]) for n in pending if sources[n].get("id") is not None}
+    end = later is not None and later.held is not None
     freed: dict[int, dict[str, Any]] = {}
     for number in blocked:
         missing = lookups.unresolved(sources[number])
         if missing and all(
-            str(value.get("id")) in waiting or lookups.defers(Place(field))
+            str(value.get("id")) in coming
+            or (end and lookups.may_come(Place(field), lookups.matches[field], value, later))
             for field, value in missing.items()
         ):
             freed[number] = {k: v for k, v in pending[number].items() if k not in missing}
             deferred[number] = dict(missing)
     return freed
+
+
+def _held(
+    lookups: Lookups[Any],
+    records: Sequence[Mapping[str, Any]],
+    sources: Mapping[int, Mapping[str, Any]],
+    blocked: Mapping[int, PayloadError],
+    coming: Collection[str],
+    later: Later | None,
+) -> set[int]:
+    """While the input goes on, the pending records to hold back, by number.
+
+    Those whose missing lookups all point to pending records or to records that may come,
+    and the later records of their ids.
+    """
+    if later is None or later.held is not None:
+        return set()
+    held: set[int] = set()
+    ids: set[Any] = set()
+    for number, source in sources.items():
+        key = records[number].get("id")
+        missing = lookups.unresolved(source) if number in blocked else {}
+        if (key is not None and key in ids) or (
+            missing
+            and all(
+                str(value.get("id")) in coming
+                or lookups.may_come(Place(field), lookups.matches[field], value, later)
+                for field, value in missing.items()
+            )
+        ):
+            held.add(number)
+            ids.add(key)
+    return held
 
 
 def _in_order(
