@@ -147,7 +147,7 @@ class ZohoSink(KeyCheckingSink):
         # The input lines of records with open lookups (Writer.open), by destination id.
         self.open_lines: dict[str, int] = {}
         # The records waiting for the records their lookups name (a parent later in the run).
-        self.waiting = Waiting()
+        self.waiting = Waiting(self.writer.module)
         target.zoho_sinks.append(self)
 
     @override
@@ -298,7 +298,7 @@ class ZohoSink(KeyCheckingSink):
                 len(self.waiting),
                 "" if len(self.waiting) == 1 else "s",
             )
-            self.waiting = Waiting()
+            self.waiting = Waiting(self.writer.module)
 
     def _unlinked(self) -> list[str]:
         """Reject the records still written without a lookup (``Writer.unlinked``)."""

@@ -274,9 +274,7 @@ class TargetZoho(ZohoPlugin, Target):
 
     def _held(self) -> frozenset[tuple[str, str]]:
         """The records waiting to be written, as (module, source id)."""
-        return frozenset().union(
-            *(sink.waiting.ids(sink.writer.module) for sink in self.zoho_sinks)
-        )
+        return frozenset().union(*(sink.waiting.ids() for sink in self.zoho_sinks))
 
     @override
     def _process_record_message(self, message_dict: dict[str, Any]) -> None:

@@ -2,8 +2,10 @@
 
 A Contact whose account comes in a later stream, an Account whose parent comes in a later
 batch: such a record waits, indexed by the records (module, source id) it waits for, and
-goes once the run's copies have one of them. The later records of a waiting record's id wait
-behind it, so that the records of an id are written in their order.
+goes once the run's copies have one of them, with the waiting records it points to (records
+that point at each other go together, to be written as a batch writes them). The later
+records of a waiting record's id wait behind it, so that the records of an id are written in
+their order.
 """
 
 from __future__ import annotations
@@ -19,9 +21,14 @@ Held = tuple[int, dict[str, Any]]
 
 
 class Waiting:
-    """The records of one stream waiting for the records their lookups name."""
+    """The records of one stream waiting for the records their lookups name.
 
-    def __init__(self) -> None:
+    Args:
+        module: The module the stream's records are written to.
+    """
+
+    def __init__(self, module: str) -> None:
+        self.module = module
         self._held: dict[int, Held] = {}  # in the order they came
         self._awaits: dict[int, list[tuple[str, str]]] = {}
         self._by_awaited: dict[tuple[str, str], set[int]] = {}
@@ -36,9 +43,9 @@ class Waiting:
         """Whether a record of the record's id waits (then it must wait behind it)."""
         return record.get("id") is not None and str(record["id"]) in self._by_id
 
-    def ids(self, module: str) -> set[tuple[str, str]]:
+    def ids(self) -> set[tuple[str, str]]:
         """The waiting records, as (module, source id)."""
-        return {(module, record_id) for record_id in self._by_id}
+        return {(self.module, record_id) for record_id in self._by_id}
 
     def add(self, held: Held, awaits: Iterable[tuple[str, str]]) -> None:
         """Hold a record back until one of the records it awaits is copied (or its id's turn)."""
@@ -54,7 +61,8 @@ class Waiting:
     def ready(self, copies: Mapping[str, Mapping[str, str]]) -> list[Held]:
         """Take out the records one of whose awaited records was copied since the last call.
 
-        With them, the other waiting records of their ids, in the order all came.
+        With them, the waiting records they point to and the other waiting records of their
+        ids, in the order all came.
 
         Args:
             copies: Module → source id → its copy's id: the run's copies, which only grow.
@@ -65,10 +73,16 @@ class Waiting:
             for source_id in itertools.islice(copied, self._copies_seen.get(module, 0), None):
                 numbers |= self._by_awaited.get((module, source_id), set())
             self._copies_seen[module] = len(copied)
-        for number in list(numbers):
+        frontier = list(numbers)
+        while frontier:
+            number = frontier.pop()
             record_id = self._held[number][1].get("id")
-            if record_id is not None:
-                numbers |= self._by_id[str(record_id)]
+            related = set(self._by_id[str(record_id)]) if record_id is not None else set()
+            for module, source_id in self._awaits[number]:
+                if module == self.module:
+                    related |= self._by_id.get(source_id, set())
+            frontier += related - numbers
+            numbers |= related
         return [self._take(number) for number in sorted(numbers)]
 
     def take_all(self) -> list[Held]:

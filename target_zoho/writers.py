@@ -305,11 +305,14 @@ class Writer:
             refused = lookups.resolve(list(sources.values()), list(pending.values()), coming, later)
             blocked = {numbers[position]: error for position, error in refused.items()}
             ready, waiting = _in_order(records, pending, blocked)
-            if not ready:
-                ready = _unblocked(lookups, pending, sources, blocked, deferred, coming, later)
-                waiting = {n: p for n, p in pending.items() if n not in ready}
+            held: set[int] = set()
             if not ready:
                 held = _held(lookups, records, sources, blocked, coming, later)
+                going = {n: p for n, p in pending.items() if n not in held}
+                ids = {str(sources[n]["id"]) for n in going if sources[n].get("id") is not None}
+                ready = _unblocked(lookups, going, sources, blocked, deferred, ids, later)
+                waiting = {n: p for n, p in pending.items() if n not in ready}
+            if not ready:
                 for number in pending:
                     error = blocked.get(number)
                     if number in held:
@@ -372,7 +375,7 @@ class Writer:
         updates = [
             {"id": record_id, **dict.fromkeys(fields)} for record_id, fields in links.values()
         ]
-        refused = lookups.resolve(sources, updates)
+        refused = lookups.resolve(sources, updates, later=Later())  # kept open, not dropped
         ready = {
             number: update
             for position, (number, update) in enumerate(zip(numbers, updates, strict=True))
@@ -510,27 +513,49 @@ def _held(
 ) -> set[int]:
     """While the input goes on, the pending records to hold back, by number.
 
-    Those whose missing lookups all point to pending records or to records that may come,
-    and the later records of their ids.
+    Those whose missing lookups may all yet resolve (to pending records, or deferrable ones
+    to records that may come), one at least to a record not pending or held back; and the
+    later records of their ids.
     """
     if later is None or later.held is not None:
         return set()
+    missing = {number: lookups.unresolved(sources[number]) for number in blocked}
     held: set[int] = set()
-    ids: set[Any] = set()
-    for number, source in sources.items():
-        key = records[number].get("id")
-        missing = lookups.unresolved(source) if number in blocked else {}
-        if (key is not None and key in ids) or (
-            missing
-            and all(
-                str(value.get("id")) in coming
-                or lookups.may_come(Place(field), lookups.matches[field], value, later)
-                for field, value in missing.items()
-            )
-        ):
+    held_ids: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for number, source in sources.items():
+            key = None if source.get("id") is None else str(source["id"])
+            if number in held or not (
+                (key is not None and key in held_ids)
+                or _waits(lookups, missing.get(number, {}), coming, held_ids, later)
+            ):
+                continue
             held.add(number)
-            ids.add(key)
+            grew = True
+            if key is not None:
+                held_ids.add(key)
     return held
+
+
+def _waits(
+    lookups: Lookups[Any],
+    missing: Mapping[str, Mapping[str, Any]],
+    coming: Collection[str],
+    held_ids: Collection[str],
+    later: Later,
+) -> bool:
+    """Whether missing lookups may all yet resolve, one at least after this batch."""
+    pending = [str(value.get("id")) in coming for value in missing.values()]
+    later_on = [
+        lookups.may_come(Place(field), lookups.matches[field], value, later)
+        for field, value in missing.items()
+    ]
+    return all(p or c for p, c in zip(pending, later_on, strict=True)) and any(
+        (c and not p) or str(value.get("id")) in held_ids
+        for p, c, value in zip(pending, later_on, missing.values(), strict=True)
+    )
 
 
 def _in_order(
