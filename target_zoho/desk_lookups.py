@@ -138,16 +138,12 @@ class DeskLookups(Lookups[DeskMatch]):
             elif module in NATURAL_KEYS or module in SEARCHABLE:
                 on = NATURAL_KEYS.get(module, "id")
                 matches[name] = DeskMatch(name, module, on, by_id=False)
-        mandatory = {str(field["apiName"]) for field in fields if field.get("isMandatory")}
         super().__init__(
             matches,
             unresolved=unresolved,
             copies=copies,
-            deferrable=[
-                name
-                for name, match in matches.items()
-                if match.module in SEARCHABLE and name not in mandatory
-            ],
+            waitable=[name for name, match in matches.items() if match.module in SEARCHABLE],
+            mandatory=[str(field["apiName"]) for field in fields if field.get("isMandatory")],
         )
         self.desk = desk
         self.defaults = {module: (defaults or {}).get(key) for module, key in _DEFAULTS.items()}

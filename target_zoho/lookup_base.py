@@ -60,7 +60,7 @@ M = TypeVar("M", bound=Match)
 
 @dataclasses.dataclass(frozen=True)
 class Later:
-    """Which unresolved deferrable lookups may yet resolve in the run.
+    """Which unresolved lookups may yet resolve in the run (those that may wait).
 
     Attributes:
         held: The records (module, source id) still waiting to be written; None while the
@@ -83,8 +83,9 @@ class Lookups(abc.ABC, Generic[M]):
             is left out).
         copies: Module → source record id → its copy's id, for the records the run wrote
             (shared by the run's streams of a product): a lookup of one of them follows it.
-        deferrable: The lookup fields whose records the run may write later (of a module a
-            stream can write, and not mandatory): their records may wait for them.
+        waitable: The lookup fields whose records the run may write later (of a module a
+            stream can write): their records may wait for them.
+        mandatory: The lookup fields a write cannot leave out.
     """
 
     def __init__(
@@ -93,10 +94,12 @@ class Lookups(abc.ABC, Generic[M]):
         *,
         unresolved: str = "reject",
         copies: dict[str, dict[str, str]] | None = None,
-        deferrable: Collection[str] = (),
+        waitable: Collection[str] = (),
+        mandatory: Collection[str] = (),
     ) -> None:
         self.matches = dict(matches)
-        self.deferrable = frozenset(deferrable)
+        self.waitable = frozenset(waitable)
+        self.mandatory = frozenset(mandatory)
         self.on_unresolved = unresolved
         self.copies = {} if copies is None else copies
         #: Lookups left out (with ``drop``), for the log.
@@ -120,7 +123,7 @@ class Lookups(abc.ABC, Generic[M]):
 
         Returns:
             By position, the records whose lookup matched no destination record: with
-            ``drop``, only those of a deferrable lookup that may come later (the others are
+            ``drop``, only those of a lookup whose record may come later (the others are
             left out).
         """
         present = [
@@ -143,15 +146,15 @@ class Lookups(abc.ABC, Generic[M]):
                 failures.setdefault(number, self._unresolved(place, match, value))
         return failures
 
-    def defers(self, place: Place) -> bool:
-        """Whether a lookup that resolves to nothing yet may be set after its record's write."""
-        return place.key is None and place.field in self.deferrable
+    def waits(self, place: Place) -> bool:
+        """Whether a record may wait for the record a lookup that resolves to nothing names."""
+        return place.key is None and place.field in self.waitable
 
     def may_come(
         self, place: Place, match: M, value: Mapping[str, Any], later: Later | None
     ) -> bool:
-        """Whether an unresolved lookup is deferrable and its record may yet be written."""
-        return later is not None and self.defers(place) and later.may_come(match.module, value)
+        """Whether an unresolved lookup may wait, and its record may yet be written."""
+        return later is not None and self.waits(place) and later.may_come(match.module, value)
 
     def awaited(self, source: Mapping[str, Any]) -> list[tuple[str, str]]:
         """The records (module, source id) a record's unresolved lookups name."""

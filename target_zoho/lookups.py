@@ -97,11 +97,8 @@ class CrmLookups(Lookups[Match]):
             matches,
             unresolved=unresolved,
             copies=copies,
-            deferrable=[
-                name
-                for name, match in matches.items()
-                if match.module not in (USERS, LAYOUTS) and not fields[name].get("system_mandatory")
-            ],
+            waitable=[n for n, match in matches.items() if match.module not in (USERS, LAYOUTS)],
+            mandatory=[name for name in matches if fields[name].get("system_mandatory")],
         )
         self.crm = crm
         self.module = module

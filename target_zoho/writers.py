@@ -8,6 +8,10 @@ records for 500 credits, against a credit each ten by write calls). A record who
 do not fit its fields fails alone here, before any call. An error of the run's (spent
 credits, a refused token: ``RUN_ERRORS``) fails no record: it ends the write.
 
+A record whose lookup names a record the run may still write is held back (``WAITING``, kept
+by its sink in ``target_zoho.waiting``) and written once that record is in; records that point
+at each other are written without those lookups and updated with them after.
+
 Subform rows (line items) and multi-select lookups go with their record. A subform row's
 ``id`` goes only when the record is matched by its id (an update, an upsert on ``id``): the
 record is the destination's own, so are its rows; else (a create, an upsert on a field, a
@@ -159,10 +163,10 @@ class Writer:
 
         Args:
             records: The stream's records.
-            later: What the run may yet write. A record whose deferrable lookup names a
-                record that may come is held back (its result is ``WAITING``) while the
-                input goes on, or written without the lookup when it names a record held
-                back at the end (a cycle: set once that is in). None: nothing may come.
+            later: What the run may yet write. A record whose lookup names a record that
+                may come is held back (its result is ``WAITING``) while the input goes on,
+                or written without the lookup (not a mandatory one) when it names a record
+                held back at the end (a cycle: set once that is in). None: nothing may come.
 
         Then the lookups left open by earlier batches that now resolve are set.
         """
@@ -336,8 +340,8 @@ class Writer:
     ) -> None:
         """Update the records written without lookups that pointed into the batch.
 
-        A record whose lookups still resolve to nothing, all of them deferrable (to records
-        held back, or a later batch or stream may bring), is left open: set when those come
+        A record whose lookups still resolve to nothing, all of them to records that may wait
+        (held back, or a later batch or stream may bring), is left open: set when those come
         (:meth:`link_open`), or failed at the end of the input (:meth:`unlinked`).
         """
         written = {
@@ -348,7 +352,7 @@ class Writer:
         refused, failed = self._link(lookups, written)
         for number, error in refused.items():
             record_id = written[number][0]
-            if all(lookups.defers(Place(name)) for name in deferred[number]):
+            if all(lookups.waits(Place(name)) for name in deferred[number]):
                 self.open[record_id] = (self._renamed(records[number]), deferred[number])
                 self.opened[record_id] = number
             else:
@@ -495,7 +499,11 @@ def _unblocked(
         missing = lookups.unresolved(sources[number])
         if missing and all(
             str(value.get("id")) in coming
-            or (end and lookups.may_come(Place(field), lookups.matches[field], value, later))
+            or (
+                end
+                and field not in lookups.mandatory
+                and lookups.may_come(Place(field), lookups.matches[field], value, later)
+            )
             for field, value in missing.items()
         ):
             freed[number] = {k: v for k, v in pending[number].items() if k not in missing}
@@ -513,8 +521,8 @@ def _held(
 ) -> set[int]:
     """While the input goes on, the pending records to hold back, by number.
 
-    Those whose missing lookups may all yet resolve (to pending records, or deferrable ones
-    to records that may come), one at least to a record not pending or held back; and the
+    Those whose missing lookups may all yet resolve (to pending records, or to records that
+    may come), one at least to a record not pending or held back; and the
     later records of their ids.
     """
     if later is None or later.held is not None:

@@ -116,11 +116,11 @@ def test_a_copy_resolves_lookups_and_owners_in_the_destination(
     assert companies >= 100
 
 
-def test_parents_in_later_batches_are_linked_once_written(
+def test_accounts_wait_for_parents_in_later_batches(
     source: Emulator, destination: Emulator, tmp_path: Path
 ) -> None:
     """Drains of 20 records: most accounts' parents come in a later batch of the stream. Such
-    an account is written without its parent, then linked once the parent is in."""
+    an account waits for its parent, and is written with it once the parent is in."""
     stderr = copy_streams(source, destination, tmp_path / "small", batch_size=4, n_concurrent=1)
     assert "run total: 1,193 created, 0 updated, 0 deleted, 0 rejected" in stderr, stderr[-2000:]
     accounts = "select Account_Name, Parent_Account from Accounts where id is not null"
