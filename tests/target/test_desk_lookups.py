@@ -102,13 +102,14 @@ def test_a_desk_copy_points_at_the_copies_of_its_lookups(
     if order == STREAMS:
         tap = write_json(tmp_path / "tap.json", desk_config(source))
         target = write_json(tmp_path / "target.json", desk_config(destination))
-        run = pipe(
+        piped = pipe(
             [
                 *(sys.executable, "-m", "tap_zoho", "--config", str(tap)),
                 *("--catalog", str(write_json(tmp_path / "catalog.json", catalog))),
             ],
             [sys.executable, "-m", "target_zoho", "--config", str(target)],
         )
+        returncode, stderr = piped.returncode, piped.stderr
     else:
         tapped = run_tap(tmp_path, desk_config(source), catalog=catalog)
         assert tapped.returncode == 0, tapped.stderr[-2000:]
@@ -116,9 +117,10 @@ def test_a_desk_copy_points_at_the_copies_of_its_lookups(
             (m for m in tapped.messages if m["type"] != "STATE"),
             key=lambda m: order.index(m["stream"]),
         )
-        run = run_target(tmp_path, desk_config(destination), messages)
-    assert run.returncode == 0, run.stderr[-3000:]
-    assert ", 0 rejected" in run.stderr.split("run total:")[1].splitlines()[0], run.stderr[-2000:]
+        loaded = run_target(tmp_path, desk_config(destination), messages)
+        returncode, stderr = loaded.returncode, loaded.stderr
+    assert returncode == 0, stderr[-3000:]
+    assert ", 0 rejected" in stderr.split("run total:")[1].splitlines()[0], stderr[-2000:]
     calls = destination.stats()["by_endpoint"]
     before, after = pointers(source), pointers(destination)
     assert sum(before["tickets"].values()) == 60
