@@ -292,7 +292,7 @@ def test_if_modified_since(emulator: Emulator) -> None:
 
 
 def test_empty_module_answers_204(emulator: Emulator) -> None:
-    response = emulator.crm("GET", "Products", params={"fields": "Product_Name"})
+    response = emulator.crm("GET", "Vendors", params={"fields": "Vendor_Name"})
     assert response.status_code == 204
     assert response.content == b""
 

@@ -322,11 +322,11 @@ def test_module_without_modified_time_is_full_table(
 def test_forbidden_and_empty_modules_do_not_fail_the_run(
     emulator: Emulator, catalog: dict[str, Any], tmp_path: Path
 ) -> None:
-    selected = selecting(catalog, "crm_quotes", "crm_products", "crm_org")
+    selected = selecting(catalog, "crm_quotes", "crm_vendors", "crm_org")
     run = run_tap(tmp_path, tap_config(emulator), catalog=selected)
     assert run.returncode == 0, run.stderr
     assert run.records("crm_quotes") == []
-    assert run.records("crm_products") == []
+    assert run.records("crm_vendors") == []
     assert len(run.records("crm_org")) == 1
     assert "crm_quotes skipped" in run.stderr
     assert "NO_PERMISSION" in run.stderr

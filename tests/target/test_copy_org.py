@@ -36,8 +36,18 @@ PIPE_COMMAND = re.search(
     r"^tap-zoho --config tap\.json --catalog catalog\.json \| .*$", README, re.M
 )
 #: The CRM modules the emulated source has records of, each copied (Quotes, which the API
-#: user may not read, is passed over by the tap; Products has none).
-CRM_MODULES = ("Accounts", "Contacts", "Deals", "Leads", "Service_Visits", "Tasks", "Price_Tiers")
+#: user may not read, is passed over by the tap; Vendors has none).
+CRM_MODULES = (
+    "Accounts",
+    "Contacts",
+    "Deals",
+    "Leads",
+    "Service_Visits",
+    "Tasks",
+    "Products",
+    "Price_Tiers",
+    "Sales_Orders",
+)
 DESK_MODULES = {"accounts": "accountIds", "contacts": "contactIds", "tickets": "ticketIds"}
 
 
