@@ -561,8 +561,8 @@ _PRICE_TIERS = Module(
 )
 
 #: An inventory module: its line items (``Ordered_Items``) are a subform to Zoho, each row a
-#: product, as Zoho's field metadata of the row module lists them
-#: (https://www.zoho.com/crm/developer/docs/api/v8/field-meta.html, ``module=Ordered_Items``).
+#: product. The rows' fields are some of those Zoho's field metadata lists for
+#: ``module=Ordered_Items`` (https://www.zoho.com/crm/developer/docs/api/v8/field-meta.html).
 _SALES_ORDERS = Module(
     "Sales_Orders",
     10,
