@@ -108,6 +108,7 @@ def test_custom_module_has_over_120_fields_of_every_type(emulator: Emulator) -> 
 def test_sales_orders_line_items_are_a_subform_of_products(emulator: Emulator) -> None:
     orders = {field["api_name"]: field for field in fields_of(emulator, "Sales_Orders")}
     assert orders["Ordered_Items"]["associated_module"]["module"] == "Ordered_Items"
+    assert orders["Ordered_Items"]["system_mandatory"] is True  # a sales order needs one
     assert orders["Grand_Total"]["read_only"] is True
     rows = {field["api_name"]: field for field in fields_of(emulator, "Ordered_Items")}
     assert rows["Product_Name"]["lookup"]["module"]["api_name"] == "Products"

@@ -364,6 +364,33 @@ def test_a_row_id_or_a_row_lookup_of_no_such_record_is_refused_with_its_path(
     assert after["Visit_Items"] == first["Visit_Items"]
 
 
+def test_a_sales_order_needs_a_line_item(emulator: Emulator) -> None:
+    orders = emulator.crm("GET", "Sales_Orders", params={"fields": "Subject"}).json()["data"]
+    seeded = emulator.crm("GET", f"Sales_Orders/{orders[0]['id']}").json()["data"][0]
+    missing = {"api_name": "Ordered_Items", "json_path": "$.data[0].Ordered_Items"}
+    # An insert, or an upsert that inserts, without line items or with none, is refused.
+    for path, record in [
+        ("Sales_Orders", {"Subject": "Sans lignes"}),
+        ("Sales_Orders", {"Subject": "Sans lignes", "Ordered_Items": []}),
+        ("Sales_Orders/upsert", {"Subject": "Sans lignes (upsert)"}),
+    ]:
+        (result,) = emulator.crm("POST", path, json={"data": [record]}).json()["data"]
+        assert (result["code"], result["details"]) == ("MANDATORY_NOT_FOUND", missing), record
+    # An update may leave the line items out, not remove them all.
+    (kept,) = emulator.crm(
+        "PUT", "Sales_Orders", json={"data": [{"id": seeded["id"], "Status": "Approved"}]}
+    ).json()["data"]
+    assert kept["code"] == "SUCCESS"
+    deleted = [{"id": row["id"], "_delete": None} for row in seeded["Ordered_Items"]]
+    for rows in ([], deleted):
+        body = {"data": [{"id": seeded["id"], "Ordered_Items": rows}]}
+        (result,) = emulator.crm("PUT", "Sales_Orders", json=body).json()["data"]
+        assert (result["code"], result["details"]) == ("MANDATORY_NOT_FOUND", missing), rows
+    after = emulator.crm("GET", f"Sales_Orders/{seeded['id']}").json()["data"][0]
+    assert after["Ordered_Items"] == seeded["Ordered_Items"]
+    assert after["Status"] == "Approved"
+
+
 def test_a_line_item_needs_its_product_and_zoho_computes_the_totals(emulator: Emulator) -> None:
     orders = emulator.crm("GET", "Sales_Orders", params={"fields": "Subject"}).json()["data"]
     seeded = emulator.crm("GET", f"Sales_Orders/{orders[0]['id']}").json()["data"][0]

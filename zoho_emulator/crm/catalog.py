@@ -576,7 +576,9 @@ _SALES_ORDERS = Module(
         Field("Deal_Name", "lookup", lookup="Deals"),
         _pick("Status", ("Created", "Approved", "Delivered", "Cancelled")),
         Field("Due_Date", "date", kind="future_date"),
-        Field("Ordered_Items", "subform", subform="Ordered_Items"),
+        # A sales order needs a line item: Zoho lists the line-item subform among the fields
+        # an insert must send (https://www.zoho.com/crm/developer/docs/api/v8/insert-records.html).
+        Field("Ordered_Items", "subform", subform="Ordered_Items", mandatory=True),
         # Zoho sums the line items' totals into it; writes to it are ignored.
         Field("Grand_Total", "currency", kind="grand_total", read_only=True),
     ),

@@ -138,19 +138,31 @@ _PLAIN_CHECKS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def _blank(value: Any) -> bool:
+    """Whether a value leaves a field empty: null, ``""`` or no rows (``[]``)."""
+    return value in (None, "") or value == []
+
+
+def _missing(field: Field, path: str) -> RecordError:
+    """``MANDATORY_NOT_FOUND`` for a required field left empty at ``path``."""
+    return RecordError(
+        "MANDATORY_NOT_FOUND",
+        "required field not found",
+        {"api_name": field.api_name, "json_path": f"{path}.{field.api_name}"},
+    )
+
+
 def _check_mandatory(module: Module, values: dict[str, Any], path: str) -> None:
     """Refuse a record (or a subform row) at ``path`` without a field its module requires.
+
+    A required subform (a sales order's line items) needs a row.
 
     Raises:
         RecordError: ``MANDATORY_NOT_FOUND``, at the field's path.
     """
     for field in module.fields:
-        if field.mandatory and values.get(field.api_name) in (None, ""):
-            raise RecordError(
-                "MANDATORY_NOT_FOUND",
-                "required field not found",
-                {"api_name": field.api_name, "json_path": f"{path}.{field.api_name}"},
-            )
+        if field.mandatory and _blank(values.get(field.api_name)):
+            raise _missing(field, path)
 
 
 class RecordError(Exception):
@@ -402,17 +414,16 @@ class Writer:
             # Zoho ignores unknown keys, `$` meta keys and fields it computes itself.
             if field is None or not field.writable:
                 continue
-            path = f"$.data[{position}].{key}"
-            if value in (None, "") or value == []:
-                if field.mandatory:
-                    raise RecordError(
-                        "MANDATORY_NOT_FOUND",
-                        "required field not found",
-                        {"api_name": key, "json_path": path},
-                    )
-                values[key] = _empty(field.data_type)
-                continue
-            values[key] = self._value(field, value, path, existing)
+            path = f"$.data[{position}]"
+            values[key] = (
+                _empty(field.data_type)
+                if _blank(value)
+                else self._value(field, value, f"{path}.{key}", existing)
+            )
+            # An update may leave a required field out, not empty it: nor delete every row of
+            # a required subform (not documented by Zoho; we assume it refuses as on insert).
+            if field.mandatory and _blank(values[key]):
+                raise _missing(field, path)
         return values
 
     def _value(self, field: Field, value: Any, path: str, existing: int | None) -> Any:
