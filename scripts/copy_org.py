@@ -4,7 +4,10 @@ It runs what README's "Copying an org" shows, as real processes:
 
 1. ``tap-zoho --config SOURCE --discover``, every CRM module and the Desk streams selected,
    with desk_agents and desk_departments (read, not written: Desk lookups match by them), in
-   ``catalog.json`` beside the state file;
+   ``catalog.json`` beside the state file; the CRM modules' subforms are selected too (line
+   items: Zoho refuses a Sales Order, Quote or Invoice without them), which costs one more
+   call a record of each module that has one (Zoho returns subforms only with a single
+   record); multi-select lookups are not;
 2. ``tap-zoho --config SOURCE --catalog catalog.json [--state STATE] | target-zoho --config
    DESTINATION``, each STATE the target gives written to the state file as it comes (it
    follows only records already in the destination), so a copy stopped at any point is rerun
@@ -29,6 +32,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tap_zoho.field_metadata import KEY as ZOHO_FIELD
 from target_zoho.routes import READ_ONLY_STREAMS
 from zoho_connector.config import crm_client, desk_client
 
@@ -40,7 +44,11 @@ DESK_REFERENCES = ("desk_agents", "desk_departments")
 
 
 def selected(catalog: dict[str, Any]) -> list[str]:
-    """Select every CRM module Zoho takes records of, DESK_STREAMS and DESK_REFERENCES.
+    """Select the CRM modules Zoho takes records of, their subforms, and the Desk streams.
+
+    The Desk streams: DESK_STREAMS and DESK_REFERENCES. A subform (``data_type`` ``subform``
+    in the field facts discovery keeps) is not selected by default: tap-zoho reads it with one
+    single-record call a record.
 
     Returns:
         The streams copied (not DESK_REFERENCES).
@@ -50,8 +58,11 @@ def selected(catalog: dict[str, Any]) -> list[str]:
         name = stream["tap_stream_id"]
         copied = name in DESK_STREAMS or (name.startswith("crm_") and name not in READ_ONLY_STREAMS)
         for entry in stream["metadata"]:
+            metadata = entry["metadata"]
             if entry["breadcrumb"] == []:
-                entry["metadata"]["selected"] = copied or name in DESK_REFERENCES
+                metadata["selected"] = copied or name in DESK_REFERENCES
+            elif copied and (metadata.get(ZOHO_FIELD) or {}).get("data_type") == "subform":
+                metadata["selected"] = True
         if copied:
             names.append(name)
     return names

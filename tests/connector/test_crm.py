@@ -333,7 +333,7 @@ def test_request_returns_zoho_bodies_none_for_204_and_304_and_raises_zoho_errors
     assert org is not None
     assert org["org"][0]["company_name"] == "Emulated Zoho Org (Zürich), Ltd"
     assert crm.request("GET", f"{emulator.url}/crm/v8/org") == org  # a full URL works too
-    assert crm.request("GET", "Products", params={"fields": "Product_Name"}) is None  # 204
+    assert crm.request("GET", "Vendors", params={"fields": "Vendor_Name"}) is None  # 204
     future = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat(timespec="seconds")
     unchanged = crm.request(
         "GET", "Leads", headers={"If-Modified-Since": future}, params={"fields": "Last_Name"}
@@ -764,16 +764,16 @@ def test_count_and_an_empty_module(crm: ZohoCRM, emulator: Emulator) -> None:
     visible = emulator.crm("GET", "Leads/actions/count", params=params).json()["count"]
     assert total > visible  # converted Leads are counted too, as read reads them
     before = calls(emulator)
-    assert crm.count("Products") == 0
-    empty = crm.read("Products")
+    assert crm.count("Vendors") == 0
+    empty = crm.read("Vendors")
     assert empty.height == 0
     assert empty.columns[:4] == ["id", "Owner.name", "Owner.id", "Owner.email"]
-    assert {"Product_Name", "Layout.id", "Unit_Price"} <= set(empty.columns)
+    assert {"Vendor_Name", "Layout.id", "Email"} <= set(empty.columns)
     assert crm.read("Leads", filter=crm.query_condition("Last_Name", "=", "Nobody")).columns[
         :4
     ] == ["id", "Owner.name", "Owner.id", "Owner.email"]
-    assert crm.read("Products", fields=["Product_Name"]).columns == ["id", "Product_Name"]
-    assert list(crm.records("Products")) == []
+    assert crm.read("Vendors", fields=["Vendor_Name"]).columns == ["id", "Vendor_Name"]
+    assert list(crm.records("Vendors")) == []
     # each full read counts the module first (to choose Bulk Read above the threshold)
     assert spent_since(emulator, before) == {COUNT: 3, COQL: 4, FIELDS: 2}
     with pytest.raises(ZohoError) as forbidden:

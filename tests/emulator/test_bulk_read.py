@@ -570,9 +570,9 @@ def test_unknown_unfinished_and_reset_jobs(bulk: Emulator) -> None:
 
 
 def test_ten_downloads_a_minute(bulk: Emulator) -> None:
-    job_id = create(bulk, {"module": {"api_name": "Products"}, "fields": ["Product_Name"]})
+    job_id = create(bulk, {"module": {"api_name": "Vendors"}, "fields": ["Vendor_Name"]})
     assert wait(bulk, job_id)["result"]["count"] == 0
-    assert download(bulk, job_id) == [["Id", "Product_Name"]]
+    assert download(bulk, job_id) == [["Id", "Vendor_Name"]]
     for _ in range(9):
         assert call(bulk, "GET", f"/{job_id}/result").status_code == 200
     refused = call(bulk, "GET", f"/{job_id}/result")

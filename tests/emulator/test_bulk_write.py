@@ -295,6 +295,23 @@ def test_rows_fail_alone_with_zohos_codes(bulk: Emulator) -> None:
     assert lead_count(bulk) == before + 1
 
 
+def test_sales_orders_rows_without_line_items_are_skipped(bulk: Emulator) -> None:
+    """Line items come in a child file (not emulated): an upsert updates, never inserts."""
+    listed = bulk.crm("GET", "Sales_Orders", params={"fields": "Subject", "per_page": 1})
+    (order,) = listed.json()["data"]
+    rows = [["Subject", "Status"], [order["Subject"], "Delivered"], ["Nouvelle commande", ""]]
+    body = job_body("upsert", "Sales_Orders", upload(bulk, rows), find_by="Subject")
+    job, outcome = run(bulk, body)
+    assert counts(job) == (0, 1, 1, 2)
+    assert [(row["STATUS"], row["ERRORS"]) for row in outcome] == [
+        ("UPDATED", ""),
+        ("SKIPPED", "MANDATORY_NOT_FOUND-Ordered_Items"),
+    ]
+    after = bulk.crm("GET", f"Sales_Orders/{order['id']}").json()["data"][0]
+    assert after["Status"] == "Delivered"
+    assert after["Ordered_Items"]  # the update kept them
+
+
 def test_insert_with_find_by_skips_rows_it_finds(bulk: Emulator) -> None:
     taken = bulk.crm("GET", "Leads", params={"fields": "Email", "per_page": 1}).json()["data"][0]
     rows = [["Last_Name", "Email"], ["Known", taken["Email"]], ["Unknown", "unknown@example.test"]]

@@ -105,6 +105,18 @@ def test_custom_module_has_over_120_fields_of_every_type(emulator: Emulator) -> 
     assert by_name["id"]["field_label"] == "Record Id"
 
 
+def test_sales_orders_line_items_are_a_subform_of_products(emulator: Emulator) -> None:
+    orders = {field["api_name"]: field for field in fields_of(emulator, "Sales_Orders")}
+    assert orders["Ordered_Items"]["associated_module"]["module"] == "Ordered_Items"
+    assert orders["Ordered_Items"]["system_mandatory"] is True  # a sales order needs one
+    assert orders["Grand_Total"]["read_only"] is True
+    rows = {field["api_name"]: field for field in fields_of(emulator, "Ordered_Items")}
+    assert rows["Product_Name"]["lookup"]["module"]["api_name"] == "Products"
+    assert rows["Product_Name"]["system_mandatory"] is True
+    assert rows["Total"]["formula"]["return_type"] == "currency"
+    assert rows["Parent_Id"]["lookup"]["module"]["api_name"] == "Sales_Orders"
+
+
 def test_field_metadata_keeps_zoho_quirks(emulator: Emulator) -> None:
     leads = {field["api_name"]: field for field in fields_of(emulator, "Leads")}
     assert leads["First_Name"]["view_type"]["view"] is False  # as in Zoho's own v8 example
@@ -292,7 +304,7 @@ def test_if_modified_since(emulator: Emulator) -> None:
 
 
 def test_empty_module_answers_204(emulator: Emulator) -> None:
-    response = emulator.crm("GET", "Products", params={"fields": "Product_Name"})
+    response = emulator.crm("GET", "Vendors", params={"fields": "Vendor_Name"})
     assert response.status_code == 204
     assert response.content == b""
 

@@ -362,3 +362,75 @@ def test_a_row_id_or_a_row_lookup_of_no_such_record_is_refused_with_its_path(
     assert results[1]["details"]["json_path"] == "$.data[1].Visit_Items[1].Product"
     after = emulator.crm("GET", f"Service_Visits/{first['id']}").json()["data"][0]
     assert after["Visit_Items"] == first["Visit_Items"]
+
+
+def test_a_sales_order_needs_a_line_item(emulator: Emulator) -> None:
+    orders = emulator.crm("GET", "Sales_Orders", params={"fields": "Subject"}).json()["data"]
+    seeded = emulator.crm("GET", f"Sales_Orders/{orders[0]['id']}").json()["data"][0]
+    missing = {"api_name": "Ordered_Items", "json_path": "$.data[0].Ordered_Items"}
+    # An insert, or an upsert that inserts, without line items or with none, is refused.
+    for path, record in [
+        ("Sales_Orders", {"Subject": "Sans lignes"}),
+        ("Sales_Orders", {"Subject": "Sans lignes", "Ordered_Items": []}),
+        ("Sales_Orders/upsert", {"Subject": "Sans lignes (upsert)"}),
+    ]:
+        (result,) = emulator.crm("POST", path, json={"data": [record]}).json()["data"]
+        assert (result["code"], result["details"]) == ("MANDATORY_NOT_FOUND", missing), record
+    # An update may leave the line items out, not remove them all.
+    (kept,) = emulator.crm(
+        "PUT", "Sales_Orders", json={"data": [{"id": seeded["id"], "Status": "Approved"}]}
+    ).json()["data"]
+    assert kept["code"] == "SUCCESS"
+    deleted = [{"id": row["id"], "_delete": None} for row in seeded["Ordered_Items"]]
+    for rows in ([], deleted):
+        body = {"data": [{"id": seeded["id"], "Ordered_Items": rows}]}
+        (result,) = emulator.crm("PUT", "Sales_Orders", json=body).json()["data"]
+        assert (result["code"], result["details"]) == ("MANDATORY_NOT_FOUND", missing), rows
+    after = emulator.crm("GET", f"Sales_Orders/{seeded['id']}").json()["data"][0]
+    assert after["Ordered_Items"] == seeded["Ordered_Items"]
+    assert after["Status"] == "Approved"
+
+
+def test_a_line_item_needs_its_product_and_zoho_computes_the_totals(emulator: Emulator) -> None:
+    orders = emulator.crm("GET", "Sales_Orders", params={"fields": "Subject"}).json()["data"]
+    seeded = emulator.crm("GET", f"Sales_Orders/{orders[0]['id']}").json()["data"][0]
+    product = seeded["Ordered_Items"][0]["Product_Name"]
+    lines = [
+        {"Product_Name": {"id": product["id"]}, "Quantity": 3, "List_Price": 2.5},
+        {"Quantity": 1, "List_Price": 9.0},
+    ]
+    response = emulator.crm(
+        "POST",
+        "Sales_Orders",
+        json={
+            "data": [
+                {"Subject": "Sans produit", "Ordered_Items": lines},
+                {"Subject": "Commande", "Ordered_Items": lines[:1], "Grand_Total": 1.0},
+            ]
+        },
+    )
+    missing, added = response.json()["data"]
+    assert missing["code"] == "MANDATORY_NOT_FOUND"
+    assert missing["details"] == {
+        "api_name": "Product_Name",
+        "json_path": "$.data[0].Ordered_Items[1].Product_Name",
+    }
+    order = emulator.crm("GET", f"Sales_Orders/{added['details']['id']}").json()["data"][0]
+    (row,) = order["Ordered_Items"]
+    assert row["Product_Name"] == product
+    assert (row["Quantity"], row["Total"], order["Grand_Total"]) == (3.0, 7.5, 7.5)
+    assert row["Parent_Id"] == {"name": "Commande", "id": order["id"]}
+    # A row sent without its product by id keeps it; one set to null is refused.
+    update = [{"id": row["id"], "Quantity": 4}, {"Product_Name": product, "List_Price": 1.0}]
+    response = emulator.crm(
+        "PUT", "Sales_Orders", json={"data": [{"id": order["id"], "Ordered_Items": update}]}
+    )
+    assert response.json()["data"][0]["code"] == "SUCCESS"
+    after = emulator.crm("GET", f"Sales_Orders/{order['id']}").json()["data"][0]
+    assert [r["Total"] for r in after["Ordered_Items"]] == [10.0, None]
+    assert after["Grand_Total"] == 10.0
+    cleared = {"id": order["id"], "Ordered_Items": [{"id": row["id"], "Product_Name": None}]}
+    response = emulator.crm("PUT", "Sales_Orders", json={"data": [cleared]})
+    assert response.json()["data"][0]["details"]["json_path"] == (
+        "$.data[0].Ordered_Items[0].Product_Name"
+    )

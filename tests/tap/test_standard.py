@@ -27,7 +27,7 @@ CONFIG = {
     "start_date": "2000-01-01T00:00:00Z",
     "desk_org_id": _banner.desk_org_id,
     "desk_url": _banner.url,
-    # Every module with records: the empty Products and the forbidden Quotes have tests of
+    # Every module with records: the empty Vendors and the forbidden Quotes have tests of
     # their own (test_sync.py), and would only be skipped here.
     "crm_modules": [
         "Leads",
@@ -36,7 +36,9 @@ CONFIG = {
         "Deals",
         "Service_Visits",
         "Tasks",
+        "Products",
         "Price_Tiers",
+        "Sales_Orders",
     ],
 }
 

@@ -23,6 +23,7 @@ import pytest
 from tests.server import Emulator, desk_ids, running_emulator
 from tests.singer import record_message, run_target, schema_message, tap_config, write_json
 from tests.target.test_load import coql
+from tests.target.test_subforms import ROW_SYSTEM, detailed
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -36,8 +37,18 @@ PIPE_COMMAND = re.search(
     r"^tap-zoho --config tap\.json --catalog catalog\.json \| .*$", README, re.M
 )
 #: The CRM modules the emulated source has records of, each copied (Quotes, which the API
-#: user may not read, is passed over by the tap; Products has none).
-CRM_MODULES = ("Accounts", "Contacts", "Deals", "Leads", "Service_Visits", "Tasks", "Price_Tiers")
+#: user may not read, is passed over by the tap; Vendors has none).
+CRM_MODULES = (
+    "Accounts",
+    "Contacts",
+    "Deals",
+    "Leads",
+    "Service_Visits",
+    "Tasks",
+    "Products",
+    "Price_Tiers",
+    "Sales_Orders",
+)
 DESK_MODULES = {"accounts": "accountIds", "contacts": "contactIds", "tickets": "ticketIds"}
 
 
@@ -132,6 +143,47 @@ def assert_a_copy(source: Emulator, destination: Emulator) -> None:
                     checked += 1
     # Every module lookup of the seed: Account_Name, Parent_Account, Reporting_To, What_Id...
     assert checked > 1000, checked
+    assert_rows_copied(source, destination, source_of)
+
+
+def subforms_of(org: Emulator, module: str) -> list[str]:
+    fields = org.crm("GET", "settings/fields", params={"module": module}).json()["fields"]
+    return [field["api_name"] for field in fields if field["data_type"] == "subform"]
+
+
+def comparable(row: dict[str, Any], source_of: dict[str, str]) -> dict[str, Any]:
+    """A subform row without what Zoho sets, each lookup (a product) as its source's id."""
+    return {
+        key: source_of.get(value["id"], value["id"]) if isinstance(value, dict) else value
+        for key, value in row.items()
+        if key not in ROW_SYSTEM and not key.startswith("$")
+    }
+
+
+def assert_rows_copied(source: Emulator, destination: Emulator, source_of: dict[str, str]) -> None:
+    """Each copy's subform rows (a sales order's line items...) are its original's, their
+    lookups pointing at the copies (a line item's product at the copied product)."""
+    rows = collections.Counter[str]()
+    for module in CRM_MODULES:
+        subforms = subforms_of(source, module)
+        if not subforms:
+            continue
+        copies = {row[SOURCE_ID]: row for row in detailed(destination, module)}
+        for original in detailed(source, module):
+            copy = copies[original["id"]]
+            for name in subforms:
+                copied = [comparable(row, source_of) for row in copy[name] or []]
+                assert copied == [comparable(row, {}) for row in original[name] or []], (
+                    module,
+                    name,
+                    original["id"],
+                )
+                assert all(row["Parent_Id"]["id"] == copy["id"] for row in copy[name] or [])
+                rows[module] += len(copied)
+    # Every sales order has a line item (Zoho requires one), each of a product.
+    orders = coql(source, "select id from Sales_Orders where id is not null")
+    assert rows["Sales_Orders"] >= len(orders) > 0, rows
+    assert rows["Service_Visits"] > 0, rows
 
 
 def test_copy_org_copies_every_crm_module_with_its_lookups(

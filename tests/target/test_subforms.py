@@ -1,5 +1,6 @@
-"""Subforms and multi-select lookups written with their record: tap-zoho piped into
-target-zoho, from one emulated org into an empty one, then updates replacing and merging rows.
+"""Subforms (line items too) and multi-select lookups written with their record: tap-zoho
+piped into target-zoho, from one emulated org into an empty one, then updates replacing and
+merging rows.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ ROW_SCHEMA = {"type": ["array", "null"], "items": {"type": "object"}}
 
 @pytest.fixture(scope="module")
 def source() -> Iterator[Emulator]:
-    """An org whose visits' rows point at its products, some visits linked to accounts."""
+    """An org whose visits' rows point at products it adds, some visits linked to accounts."""
     with running_emulator("--records", "40", "--concurrency", "0") as emulator:
         names = ("Filtre", "Pompe", "Joint")
         created = emulator.crm(
@@ -34,7 +35,7 @@ def source() -> Iterator[Emulator]:
         ).json()["data"]
         products = [result["details"]["id"] for result in created]
         updates = []
-        for number, visit in enumerate(visits(emulator)):
+        for number, visit in enumerate(detailed(emulator, "Service_Visits")):
             rows = [
                 {"id": row["id"], "Product": {"id": products[(number + place) % 3]}}
                 for place, row in enumerate(visit["Visit_Items"] or [])
@@ -48,24 +49,32 @@ def source() -> Iterator[Emulator]:
         yield emulator
 
 
-def visits(emulator: Emulator) -> list[dict[str, Any]]:
-    """Every visit with its subform rows and links (a single-record read each)."""
-    ids = [
-        row["id"] for row in coql(emulator, "select id from Service_Visits where id is not null")
-    ]
-    return [emulator.crm("GET", f"Service_Visits/{i}").json()["data"][0] for i in ids]
+@pytest.fixture(scope="module")
+def orders() -> Iterator[Emulator]:
+    """An org of seeded sales orders, each with line items pointing at its seeded products."""
+    with running_emulator("--records", "100", "--concurrency", "0") as emulator:
+        yield emulator
 
 
-def copy(source: Emulator, destination: Emulator, workdir: Path) -> str:
-    """``tap-zoho | target-zoho`` of accounts, contacts, products and visits with their
-    subforms and multi-select lookups selected; the target's stderr.
+def detailed(emulator: Emulator, module: str) -> list[dict[str, Any]]:
+    """Every record of a module with its subform rows and links (a single-record read each)."""
+    ids = [row["id"] for row in coql(emulator, f"select id from {module} where id is not null")]
+    return [emulator.crm("GET", f"{module}/{i}").json()["data"][0] for i in ids]
+
+
+def copy(source: Emulator, destination: Emulator, workdir: Path, streams: tuple[str, ...]) -> str:
+    """``tap-zoho | target-zoho`` of ``streams``, their subforms and multi-select lookups
+    selected; the target's stderr.
     """
     workdir.mkdir()
-    streams = ("crm_accounts", "crm_contacts", "crm_products", "crm_service_visits")
     catalog = catalog_of(source, workdir, *streams, bound=())
     for entry in catalog["streams"]:
         for item in entry["metadata"]:
-            if item["breadcrumb"][-1:] in (["Visit_Items"], ["Related_Accounts"]):
+            if item["breadcrumb"][-1:] in (
+                ["Visit_Items"],
+                ["Related_Accounts"],
+                ["Ordered_Items"],
+            ):
                 item["metadata"]["selected"] = True
     tap = tap_config(source, include_deletes=False)
     target = pipe(
@@ -87,58 +96,72 @@ def copy(source: Emulator, destination: Emulator, workdir: Path) -> str:
         ],
     )
     assert target.returncode == 0, target.stderr[-3000:]
+    assert "0 rejected" in target.stderr, target.stderr[-2000:]
     return target.stderr
 
 
-def comparable(row: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
-    """A subform row without what Zoho sets, its product named."""
+def names_of(module: str, field: str, *orgs: Emulator) -> dict[str, str]:
+    """The ``field`` (a name) of every record of ``module`` in ``orgs``, by id."""
+    return {
+        row["id"]: row[field]
+        for org in orgs
+        for row in coql(org, f"select {field} from {module} where id is not null")
+    }
+
+
+def ids_of(org: Emulator, module: str) -> set[str]:
+    return {row["id"] for row in coql(org, f"select id from {module} where id is not null")}
+
+
+def comparable(row: dict[str, Any], lookup: str, names: dict[str, str]) -> dict[str, Any]:
+    """A subform row without what Zoho sets, its ``lookup`` (a product) named."""
     kept = {k: v for k, v in row.items() if k not in ROW_SYSTEM and not k.startswith("$")}
-    if kept.get("Product"):
-        kept["Product"] = names[kept["Product"]["id"]]
+    if kept.get(lookup):
+        kept[lookup] = names[kept[lookup]["id"]]
     return kept
+
+
+def assert_rows_copied(
+    original: dict[str, Any],
+    copied: dict[str, Any],
+    subform: str,
+    lookup: str,
+    products: dict[str, str],
+    source_ids: set[str],
+) -> int:
+    """The copy's rows of ``subform`` are the original's, with new ids, each pointing at its
+    copy and its ``lookup`` at a product of the destination; how many have a product.
+    """
+    rows = copied[subform] or []
+    assert [comparable(row, lookup, products) for row in rows] == [
+        comparable(row, lookup, products) for row in original[subform] or []
+    ]
+    assert not {row["id"] for row in original[subform] or []} & {row["id"] for row in rows}
+    for row in rows:
+        assert row["Parent_Id"]["id"] == copied["id"]
+        assert row[lookup] is None or row[lookup]["id"] not in source_ids
+    return sum(row[lookup] is not None for row in rows)
 
 
 def test_a_copy_writes_rows_and_links_pointing_at_the_copies(
     source: Emulator, destination: Emulator, tmp_path: Path
 ) -> None:
-    stderr = copy(source, destination, tmp_path / "copy")
-    assert "0 rejected" in stderr, stderr[-2000:]
+    streams = ("crm_accounts", "crm_contacts", "crm_products", "crm_service_visits")
+    copy(source, destination, tmp_path / "copy", streams)
     calls = destination.stats()["by_endpoint"]
     assert calls.get("POST /crm/{version}/coql", 0) <= 20, calls  # lookups by batch
-    product_names = {
-        **{
-            p["id"]: p["Product_Name"]
-            for p in coql(source, "select Product_Name from Products where id is not null")
-        },
-        **{
-            p["id"]: p["Product_Name"]
-            for p in coql(destination, "select Product_Name from Products where id is not null")
-        },
-    }
-    account_names = {
-        a["id"]: a["Account_Name"]
-        for emulator in (source, destination)
-        for a in coql(emulator, "select Account_Name from Accounts where id is not null")
-    }
-    source_ids = {
-        p["id"] for p in coql(source, "select id from Products where id is not null")
-    } | set(account_names) - {
-        a["id"] for a in coql(destination, "select id from Accounts where id is not null")
-    }
-    before = {visit["Name"]: visit for visit in visits(source)}
-    after = {visit["Name"]: visit for visit in visits(destination)}
+    product_names = names_of("Products", "Product_Name", source, destination)
+    account_names = names_of("Accounts", "Account_Name", source, destination)
+    source_ids = ids_of(source, "Products") | set(account_names) - ids_of(destination, "Accounts")
+    before = {visit["Name"]: visit for visit in detailed(source, "Service_Visits")}
+    after = {visit["Name"]: visit for visit in detailed(destination, "Service_Visits")}
     assert set(after) == set(before)
     with_products = links = 0
     for name, visit in before.items():
         copied = after[name]
-        rows = [comparable(row, product_names) for row in visit["Visit_Items"] or []]
-        assert [comparable(row, product_names) for row in copied["Visit_Items"] or []] == rows
-        source_rows = {row["id"] for row in visit["Visit_Items"] or []}
-        assert not source_rows & {row["id"] for row in copied["Visit_Items"] or []}
-        for row in copied["Visit_Items"] or []:
-            assert row["Parent_Id"]["id"] == copied["id"]
-            with_products += row["Product"] is not None
-            assert row["Product"] is None or row["Product"]["id"] not in source_ids
+        with_products += assert_rows_copied(
+            visit, copied, "Visit_Items", "Product", product_names, source_ids
+        )
         linked = [link["Linked_Account"]["id"] for link in copied["Related_Accounts"] or []]
         assert not set(linked) & source_ids  # the destination's own accounts
         named = [
@@ -150,24 +173,54 @@ def test_a_copy_writes_rows_and_links_pointing_at_the_copies(
     assert links >= 10
 
 
+def test_a_copy_writes_sales_orders_with_line_items_pointing_at_the_copied_products(
+    orders: Emulator, destination: Emulator, tmp_path: Path
+) -> None:
+    streams = ("crm_accounts", "crm_contacts", "crm_deals", "crm_products", "crm_sales_orders")
+    copy(orders, destination, tmp_path / "copy", streams)
+    products = names_of("Products", "Product_Name", orders, destination)
+    source_ids = ids_of(orders, "Products")
+    before = {order["Subject"]: order for order in detailed(orders, "Sales_Orders")}
+    # The destination's own seeded order (an empty org has one of each module sized by tenth).
+    after = {order["Subject"]: order for order in detailed(destination, "Sales_Orders")}
+    assert set(before) <= set(after)
+    items = 0
+    for subject, order in before.items():
+        copied = after[subject]
+        assert copied["Grand_Total"] == order["Grand_Total"] > 0, subject  # Zoho's sum
+        items += assert_rows_copied(
+            order, copied, "Ordered_Items", "Product_Name", products, source_ids
+        )
+        assert len(copied["Ordered_Items"]) >= 1
+    assert items >= 10
+
+
+def write(
+    destination: Emulator,
+    workdir: Path,
+    module: str,
+    schema: dict[str, Any],
+    records: list[dict[str, Any]],
+    action: str = "update",
+    **settings: Any,
+) -> Any:
+    """Records written to ``module`` by ``action`` (``streams`` maps them), rows as given."""
+    workdir.mkdir()
+    mapping = {"product": "crm", "module": module, "action": action}
+    config = {**tap_config(destination), "streams": {"records": mapping}, **settings}
+    messages = [
+        schema_message("records", {"id": {"type": "string"}, **schema}, ["id"]),
+        *(record_message("records", r) for r in records),
+    ]
+    return run_target(workdir, config, messages)
+
+
 def write_visits(
     destination: Emulator, workdir: Path, records: list[dict[str, Any]], **settings: Any
 ) -> Any:
-    """Visits updated by id (``streams`` maps them), their rows as given."""
-    workdir.mkdir()
-    mapping = {"product": "crm", "module": "Service_Visits", "action": "update"}
-    config = {**tap_config(destination), "streams": {"visits": mapping}, **settings}
-    schema = {
-        "id": {"type": "string"},
-        "Name": {"type": "string"},
-        "Visit_Items": ROW_SCHEMA,
-        "Related_Accounts": ROW_SCHEMA,
-    }
-    messages = [
-        schema_message("visits", schema, ["id"]),
-        *(record_message("visits", r) for r in records),
-    ]
-    return run_target(workdir, config, messages)
+    """Visits updated by id, their rows as given."""
+    schema = {"Name": {"type": "string"}, "Visit_Items": ROW_SCHEMA, "Related_Accounts": ROW_SCHEMA}
+    return write(destination, workdir, "Service_Visits", schema, records, **settings)
 
 
 def items(emulator: Emulator, visit: str) -> list[dict[str, Any]]:
@@ -260,6 +313,45 @@ def test_a_row_lookup_matching_nothing_is_a_reject_naming_its_path_or_is_dropped
         ("b", None),
         ("c", None),
     ]
+
+
+def test_a_line_item_whose_product_matches_nothing_rejects_its_order(
+    destination: Emulator, tmp_path: Path
+) -> None:
+    product = destination.crm("POST", "Products", json={"data": [{"Product_Name": "Vanne"}]})
+    vanne = product.json()["data"][0]["details"]["id"]
+    existing = ids_of(destination, "Sales_Orders")
+    lines = [
+        {"Product_Name": {"id": "8", "name": "Vanne"}, "Quantity": 2.0, "List_Price": 10.0},
+        {"Product_Name": {"id": "9", "name": "Nulle part"}, "Quantity": 1.0},
+    ]
+    rejects = tmp_path / "rejects.jsonl"
+    schema = {"Subject": {"type": "string"}, "Ordered_Items": ROW_SCHEMA}
+    records = [
+        {"id": "1", "Subject": "Commande perdue", "Ordered_Items": lines},
+        {"id": "2", "Subject": "Commande", "Ordered_Items": lines[:1]},
+    ]
+    run = write(
+        destination,
+        tmp_path / "w",
+        "Sales_Orders",
+        schema,
+        records,
+        "create",
+        rejects_path=str(rejects),
+    )
+    assert run.returncode != 0
+    assert "field Ordered_Items[1].Product_Name: LOOKUP_NOT_FOUND" in run.stderr
+    assert "Product_Name = 'Nulle part'" in run.stderr
+    (reject,) = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert reject["details"] == {"field": "Ordered_Items[1].Product_Name"}
+    (written,) = ids_of(destination, "Sales_Orders") - existing  # the other order only
+    order = destination.crm("GET", f"Sales_Orders/{written}").json()["data"][0]
+    assert order["Subject"] == "Commande"
+    assert [(row["Product_Name"]["id"], row["Total"]) for row in order["Ordered_Items"]] == [
+        (vanne, 20.0)
+    ]
+    assert order["Grand_Total"] == 20.0
 
 
 def test_merge_is_refused_where_records_are_not_matched_by_id(

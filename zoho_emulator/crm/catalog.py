@@ -101,6 +101,7 @@ class Field:
         custom: A custom field.
         picklist: Allowed picklist values.
         lookup: The module a lookup points to.
+        subform: The module of a subform's rows (``generated_type`` ``subform``).
         return_type: A formula's return type.
         hidden_in_view: ``view_type.view`` is false, as for First_Name in Zoho's own example.
         json_array: Zoho reports ``json_type: jsonarray`` for a ``text`` field (Tag).
@@ -116,6 +117,7 @@ class Field:
     custom: bool = False
     picklist: tuple[str, ...] = ()
     lookup: str | None = None
+    subform: str | None = None
     return_type: str | None = None
     hidden_in_view: bool = False
     json_array: bool = False
@@ -185,7 +187,8 @@ class Module:
     @functools.cached_property
     def name_field(self) -> str | None:
         """The field Zoho shows as a record's name in lookups."""
-        names = ("Full_Name", "Deal_Name", "Name", "Subject", "Product_Name", "Account_Name")
+        names: tuple[str, ...] = ("Full_Name", "Deal_Name", "Name", "Subject", "Product_Name")
+        names += ("Vendor_Name", "Account_Name")
         return next(
             (
                 name
@@ -425,7 +428,7 @@ def _visit_fields() -> tuple[Field, ...]:
         Field("Billable", "boolean", custom=True),
         Field("Site_Phone", "phone", kind="phone", length=30, custom=True),
         Field("Site_Url", "website", kind="website", length=255, custom=True),
-        Field("Visit_Items", "subform", kind="items", custom=True),
+        Field("Visit_Items", "subform", subform="Service_Visit_Items", custom=True),
         Field("Related_Accounts", "multiselectlookup", lookup="Accounts", custom=True),
     )
     series = (
@@ -495,14 +498,30 @@ _PRODUCTS = Module(
     "Products",
     7,
     "Product",
-    size=0,
+    size="tenth",
     duplicate_check="Product_Name",
     fields=(
         *_system_fields(),
-        _text("Product_Name", "phrase", 120, mandatory=True),
+        _text("Product_Name", "product", 120, mandatory=True),
         _text("Product_Code", "ticker", 40),
+        Field("Vendor_Name", "lookup", lookup="Vendors"),
         Field("Unit_Price", "currency"),
         Field("Product_Active", "boolean"),
+    ),
+)
+
+#: Zoho's Vendors, here without records (the org's module that the API serves empty).
+_VENDORS = Module(
+    "Vendors",
+    11,
+    "Vendor",
+    duplicate_check="Vendor_Name",
+    fields=(
+        *_system_fields(),
+        _text("Vendor_Name", "company", 120, mandatory=True),
+        Field("Email", "email", kind="email", length=100),
+        Field("Phone", "phone", kind="phone", length=30),
+        Field("Website", "website", kind="website", length=255),
     ),
 )
 
@@ -541,6 +560,30 @@ _PRICE_TIERS = Module(
     ),
 )
 
+#: An inventory module: its line items (``Ordered_Items``) are a subform to Zoho, each row a
+#: product. The rows' fields are some of those Zoho's field metadata lists for
+#: ``module=Ordered_Items`` (https://www.zoho.com/crm/developer/docs/api/v8/field-meta.html).
+_SALES_ORDERS = Module(
+    "Sales_Orders",
+    10,
+    "Sales Order",
+    size="tenth",
+    duplicate_check="Subject",
+    fields=(
+        *_system_fields(),
+        _text("Subject", "order", 255, mandatory=True),
+        Field("Account_Name", "lookup", lookup="Accounts"),
+        Field("Deal_Name", "lookup", lookup="Deals"),
+        _pick("Status", ("Created", "Approved", "Delivered", "Cancelled")),
+        Field("Due_Date", "date", kind="future_date"),
+        # A sales order needs a line item: Zoho lists the line-item subform among the fields
+        # an insert must send (https://www.zoho.com/crm/developer/docs/api/v8/insert-records.html).
+        Field("Ordered_Items", "subform", subform="Ordered_Items", mandatory=True),
+        # Zoho sums the line items' totals into it; writes to it are ignored.
+        Field("Grand_Total", "currency", kind="grand_total", read_only=True),
+    ),
+)
+
 #: Modules Zoho lists in settings/modules but whose records the API does not serve.
 _UI_ONLY = (
     Module("Home", 40, "Home", api_supported=False),
@@ -560,6 +603,25 @@ _UI_ONLY = (
             Field("Product", "lookup", lookup="Products"),
             Field("Quantity", "integer", kind="quantity"),
             Field("Unit_Price", "currency"),
+            Field("Created_Time", "datetime", kind="created", read_only=True),
+            Field("Modified_Time", "datetime", kind="modified", read_only=True),
+        ),
+    ),
+    Module(
+        "Ordered_Items",
+        47,
+        "Ordered Item",
+        api_supported=False,
+        generated_type="subform",
+        fields=(
+            Field("Parent_Id", "lookup", lookup="Sales_Orders", read_only=True),
+            # A line item is a product: a row without one is refused.
+            Field("Product_Name", "lookup", lookup="Products", mandatory=True),
+            Field("Quantity", "double", kind="quantity"),
+            Field("List_Price", "currency"),
+            # Zoho computes Total: List_Price times Quantity, before any discount or tax.
+            Field("Total", "formula", return_type="currency", kind="line_total"),
+            Field("Description", "textarea", kind="paragraph", length=2000),
             Field("Created_Time", "datetime", kind="created", read_only=True),
             Field("Modified_Time", "datetime", kind="modified", read_only=True),
         ),
@@ -588,6 +650,8 @@ MODULES: tuple[Module, ...] = (
     _PRODUCTS,
     _QUOTES,
     _PRICE_TIERS,
+    _SALES_ORDERS,
+    _VENDORS,
     *_UI_ONLY,
 )
 MODULES_BY_NAME: dict[str, Module] = {module.api_name: module for module in MODULES}

@@ -287,6 +287,8 @@ class Generator:
         if kind in ("first_name", "last_name"):
             names, salt = (pools.FIRST, 11) if kind == "first_name" else (pools.LAST, 12)
             return pick(mix(self.seed, module.code, index, salt), names)
+        if kind == "product":
+            return f"{pick(h, _PRODUCT_NAMES)} P-{index + 1:05d}"
         if kind in _NAME_LABELS:
             return f"{_NAME_LABELS[kind]}{pick(h, pools.COMPANIES)} #{index + 1}"
         if kind in _TEXT_POOLS:
@@ -319,26 +321,43 @@ class Generator:
                     link_id = catalog.record_id(catalog.LINK_ROW_CODE, index * 3 + number)
                     links.append({"Linked_Account": self.lookup(accounts, account), "id": link_id})
             return links
-        created, modified = self._times_of(module, index)
+        return self._rows(module, index, field, parent)
+
+    def _rows(
+        self, module: Module, index: int, field: Field, parent: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """A record's subform rows: none to three, at least one where a row needs a value.
+
+        Each row's id is of the row module's code, so rows of two subforms never share one.
+        """
+        rows_module = catalog.MODULES_BY_NAME[field.subform or ""]
+        writable = [f for f in rows_module.fields if f.writable and f.api_name != "Parent_Id"]
+        least = any(f.mandatory for f in writable)
+        created, modified = (
+            timefmt.crm_datetime(t, self.zone) for t in self._times_of(module, index)
+        )
         rows = []
-        for number in range(below(mix(self.seed, index, 41), 4)):
-            h = mix(self.seed, index, number, 43)
-            rows.append(
-                {
-                    "id": catalog.record_id(catalog.SUBFORM_ROW_CODE, index * 4 + number),
-                    "Parent_Id": parent,
-                    "Item_Name": pick(h, _PHRASES),
-                    "Product": None,  # the seed has no Products
-                    "Quantity": 1 + below(h, 9),
-                    "Unit_Price": below(h >> 9, 100_000) / 100,
-                    "Created_Time": timefmt.crm_datetime(created, self.zone),
-                    "Modified_Time": timefmt.crm_datetime(modified, self.zone),
-                    "$in_merge": False,
-                    "$field_states": None,
-                    "$zia_visions": None,
-                }
-            )
+        for number in range(least + below(mix(self.seed, module.code, index, 41), 4 - least)):
+            row_index = index * 4 + number
+            row: dict[str, Any] = {"id": catalog.record_id(rows_module.code, row_index)}
+            row["Parent_Id"] = parent
+            for row_field in writable:
+                h = mix(self.seed, rows_module.code, row_index, code(row_field.api_name))
+                row[row_field.api_name] = self._typed(rows_module, row_index, row_field, h)
+            derive_row(rows_module, row)
+            row |= {"Created_Time": created, "Modified_Time": modified}
+            row |= {"$in_merge": False, "$field_states": None, "$zia_visions": None}
+            rows.append(row)
         return rows
+
+    def _grand_total(self, module: Module, index: int, _field: Field, _h: int) -> float:
+        rows = [
+            row
+            for field in module.fields
+            if field.data_type == "subform"
+            for row in self._detail_value(module, index, field)
+        ]
+        return grand_total(rows)
 
 
 _NOT_SPECIAL = object()
@@ -359,6 +378,7 @@ _SPECIAL_KINDS: dict[str, Callable[[Generator, Module, int, Field, int], Any]] =
     "available": lambda *_: "Available",
     "source_id": lambda *_: None,
     "tags": Generator._tags,
+    "grand_total": Generator._grand_total,
 }
 
 
@@ -374,13 +394,18 @@ _PLAIN_VALUES: dict[str, Callable[[Field, int], Any]] = {
     ],
     "integer": lambda field, h: 1 + below(h, 20) if field.kind == "quantity" else below(h, 250_000),
     "bigint": lambda _, h: str(below(h, 10**17)).zfill(15 + below(h >> 7, 4)),
-    "double": _decimal,
+    "double": lambda field, h: (
+        float(1 + below(h, 20)) if field.kind == "quantity" else _decimal(field, h)
+    ),
     "currency": _decimal,
     "percent": lambda _, h: below(h, 10_001) / 100,
     "boolean": lambda _, h: bool(h & 1),
 }
 #: Text fields of these kinds are the name of a company, labelled, numbered by record.
 _NAME_LABELS = {"company": "", "deal": "Deal – ", "visit": "Visit ", "tier": "Tier "}
+_NAME_LABELS |= {"order": "Order – "}
+#: Products are named from these, numbered by record.
+_PRODUCT_NAMES = ("Filter cartridge", "Pump, 2 kW", "Valve (brass)", "Gasket set", "Capteur")
 #: Text fields of these kinds are drawn from a pool (a None drawn: a city instead).
 _TEXT_POOLS: dict[str, tuple[str | None, ...]] = {
     "city": pools.CITIES,
@@ -433,6 +458,18 @@ def tag(number: int) -> dict[str, Any]:
 def formula_total(quantity: Any, price: Any) -> float | None:
     """Service_Visits.Total_Amount = Quantity × Unit_Price."""
     return None if quantity is None or price is None else round(quantity * price, 2)
+
+
+def derive_row(rows_module: Module, row: dict[str, Any]) -> None:
+    """Set what Zoho computes in a subform row: a line item's Total (List_Price × Quantity)."""
+    for field in rows_module.fields:
+        if field.kind == "line_total":
+            row[field.api_name] = formula_total(row.get("Quantity"), row.get("List_Price"))
+
+
+def grand_total(rows: list[dict[str, Any]]) -> float:
+    """An inventory record's Grand_Total: the sum of its line items' totals."""
+    return round(sum(row.get("Total") or 0 for row in rows), 2)
 
 
 def formula_expected_revenue(amount: Any, probability: Any) -> float | None:

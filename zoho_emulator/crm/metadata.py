@@ -242,7 +242,7 @@ def _type_details(module: Module, field: Field) -> dict[str, Any]:
     if data_type == "textarea":
         return {"textarea": {"type": "large" if (field.length or 0) > 2000 else "small"}}
     if data_type == "subform":
-        items = catalog.MODULES_BY_NAME["Service_Visit_Items"]
+        items = catalog.MODULES_BY_NAME[field.subform or ""]
         return {
             "associated_module": {
                 "module": items.api_name,

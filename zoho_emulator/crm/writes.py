@@ -20,9 +20,11 @@ from zoho_emulator.crm import catalog
 from zoho_emulator.crm.catalog import Field, Module
 from zoho_emulator.crm.generator import (
     Generator,
+    derive_row,
     formula_expected_revenue,
     formula_label,
     formula_total,
+    grand_total,
 )
 from zoho_emulator.crm.store import Deletion, ModuleStore
 from zoho_emulator.errors import CrmError
@@ -134,6 +136,33 @@ _PLAIN_CHECKS: dict[str, Callable[[Any], Any]] = {
     "boolean": _boolean,
     "date": _date,
 }
+
+
+def _blank(value: Any) -> bool:
+    """Whether a value leaves a field empty: null, ``""`` or no rows (``[]``)."""
+    return value in (None, "") or value == []
+
+
+def _missing(field: Field, path: str) -> RecordError:
+    """``MANDATORY_NOT_FOUND`` for a required field left empty at ``path``."""
+    return RecordError(
+        "MANDATORY_NOT_FOUND",
+        "required field not found",
+        {"api_name": field.api_name, "json_path": f"{path}.{field.api_name}"},
+    )
+
+
+def _check_mandatory(module: Module, values: dict[str, Any], path: str) -> None:
+    """Refuse a record (or a subform row) at ``path`` without a field its module requires.
+
+    A required subform (a sales order's line items) needs a row.
+
+    Raises:
+        RecordError: ``MANDATORY_NOT_FOUND``, at the field's path.
+    """
+    for field in module.fields:
+        if field.mandatory and _blank(values.get(field.api_name)):
+            raise _missing(field, path)
 
 
 class RecordError(Exception):
@@ -276,7 +305,7 @@ class Writer:
 
     def _insert_one(self, record: dict[str, Any], position: int) -> dict[str, Any]:
         values = self._validate(record, position, existing=None)
-        self._check_mandatory(values, position)
+        _check_mandatory(self.module, values, f"$.data[{position}]")
         self._check_unique(values, position, existing=None)
         now = self.org.now()
         user = Generator.owner_value(self.org.current_user)
@@ -385,17 +414,16 @@ class Writer:
             # Zoho ignores unknown keys, `$` meta keys and fields it computes itself.
             if field is None or not field.writable:
                 continue
-            path = f"$.data[{position}].{key}"
-            if value in (None, "") or value == []:
-                if field.mandatory:
-                    raise RecordError(
-                        "MANDATORY_NOT_FOUND",
-                        "required field not found",
-                        {"api_name": key, "json_path": path},
-                    )
-                values[key] = _empty(field.data_type)
-                continue
-            values[key] = self._value(field, value, path, existing)
+            path = f"$.data[{position}]"
+            values[key] = (
+                _empty(field.data_type)
+                if _blank(value)
+                else self._value(field, value, f"{path}.{key}", existing)
+            )
+            # An update may leave a required field out, not empty it: nor delete every row of
+            # a required subform (not documented by Zoho; we assume it refuses as on insert).
+            if field.mandatory and _blank(values[key]):
+                raise _missing(field, path)
         return values
 
     def _value(self, field: Field, value: Any, path: str, existing: int | None) -> Any:
@@ -465,11 +493,12 @@ class Writer:
         A row with the ``id`` of one of the record's rows updates it, one without is added, and
         the record's rows not sent are deleted
         (https://www.zoho.com/crm/developer/docs/api/v8/update-records.html); an ``id`` of no
-        row of the record is refused.
+        row of the record is refused, and so is a row left without a value of a field its
+        module requires (a line item's ``Product_Name``), as a record is.
         """
         if not isinstance(rows, list):
             raise invalid
-        sub_module = catalog.MODULES_BY_NAME["Service_Visit_Items"]
+        sub_module = catalog.MODULES_BY_NAME[field.subform or ""]
         current = self.store.get(existing, field) if existing is not None else []
         known = {row["id"]: row for row in current or []}
         now = self.org.now()
@@ -517,6 +546,8 @@ class Writer:
                     if value is None
                     else self._value(sub_field, value, f"{row_path}.{key}", None)
                 )
+            _check_mandatory(sub_module, new_row, row_path)
+            derive_row(sub_module, new_row)
             new_row["Modified_Time"] = now
             result.append(new_row)
         return result
@@ -558,18 +589,6 @@ class Writer:
                 links.append({"Linked_Account": value, "id": self.org.next_row_id()})
         return links
 
-    def _check_mandatory(self, values: dict[str, Any], position: int) -> None:
-        for field in self.module.fields:
-            if field.mandatory and values.get(field.api_name) in (None, ""):
-                raise RecordError(
-                    "MANDATORY_NOT_FOUND",
-                    "required field not found",
-                    {
-                        "api_name": field.api_name,
-                        "json_path": f"$.data[{position}].{field.api_name}",
-                    },
-                )
-
     def _check_unique(self, values: dict[str, Any], position: int, existing: int | None) -> None:
         for field in self.module.fields:
             value = values.get(field.api_name)
@@ -596,7 +615,7 @@ class Writer:
                 )
 
     def _derive(self, record: dict[str, Any], index: int) -> None:
-        """Recompute what Zoho computes: full names, formulas, subform rows' ``Parent_Id``."""
+        """Recompute what Zoho computes: names, formulas, rows' ``Parent_Id``, Grand_Total."""
         if "Full_Name" in record:
             first, last = record.get("First_Name"), record.get("Last_Name")
             record["Full_Name"] = f"{first} {last}" if first else last
@@ -615,10 +634,14 @@ class Writer:
             "name": record.get(name_field) if name_field else None,
             "id": catalog.record_id(self.module.code, index),
         }
-        for field in self.module.fields:
-            if field.data_type == "subform":
-                for row in record.get(field.api_name) or []:
-                    row["Parent_Id"] = dict(parent)
+        subforms = [f.api_name for f in self.module.fields if f.data_type == "subform"]
+        for name in subforms:
+            for row in record.get(name) or []:
+                row["Parent_Id"] = dict(parent)
+        if "Grand_Total" in record:
+            record["Grand_Total"] = grand_total(
+                [row for name in subforms for row in record.get(name) or []]
+            )
 
     def _index_of(self, record_id: str) -> int | None:
         parsed = catalog.parse_id(record_id)
