@@ -112,7 +112,8 @@ def _empty(config: dict[str, Any]) -> None:
     crm = crm_client(config)
     for module in ("Accounts", "Contacts", "Deals", "Leads", "Service_Visits", "Tasks"):
         _delete(crm, module)
-    _delete(crm, "Price_Tiers")
+    for module in ("Price_Tiers", "Sales_Orders", "Products"):
+        _delete(crm, module)
     desk = desk_client(config)
     for module in DESK_TRASH:
         _delete(desk, module)
