@@ -207,7 +207,7 @@ class ZohoSink(KeyCheckingSink):
         else:
             ready = self.waiting.take_all()
         if ready:
-            self._write(ready, Later(held) if held is not None else Later())
+            self._write(ready, Later(held))
         return bool(ready)
 
     def _write(self, batch: list[Held], later: Later) -> None:

@@ -264,10 +264,12 @@ class TargetZoho(ZohoPlugin, Target):
             for sink in [*self._sinks_to_clear, *self._sinks_active.values()]:
                 self.drain_one(sink)
             self.settle(self._held())
+            # A sink a new SCHEMA replaced, drained since: the SDK cleans up only its lists'.
+            known = [*self._sinks_to_clear, *self._sinks_active.values()]
+            replaced = [sink for sink in self.zoho_sinks if sink not in known]
             super().process_endofpipe()
-            for sink in self.zoho_sinks:
-                if sink not in self._sinks_active.values():  # replaced by a new SCHEMA
-                    sink.clean_up()
+            for sink in replaced:
+                sink.clean_up()
         except (ZohoError, LoadFailedError):
             self.give_confirmed_state()
             raise
